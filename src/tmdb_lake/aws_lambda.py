@@ -1,0 +1,155 @@
+"""AWS Lambda entry points: thin. Event -> settings -> `run.ingest` -> response.
+
+Settings come from the function's environment (the same variables as the CLI). The
+TMDB credential is read once per cold start from SSM Parameter Store
+(`TMDB_CREDENTIAL_SSM_PARAMETER`) or Secrets Manager (`TMDB_CREDENTIAL_SECRET_ID`).
+A `.env` file is read only when `TMDB_LAKE_ENV_FILE` names one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from tmdb_lake.errors import ConfigError, TmdbLakeError
+from tmdb_lake.lake.storage import Storage, open_storage
+from tmdb_lake.run import ingest
+from tmdb_lake.settings import Settings, load_settings, read_dotenv
+
+DEADLINE_MARGIN_MS = 60_000
+"""Stop taking new pages when less than this is left: time to flush and checkpoint."""
+
+EVENT_OVERRIDES = {
+    "media": "media",
+    "limit": "limit",
+    "date": "partition_date",
+    "genres": "genres",
+    "released_from": "released_from",
+    "released_until": "released_until",
+    "language": "language",
+}
+
+_credential_cache: dict[str, str] = {}
+
+
+class LambdaContext(Protocol):
+    """The part of the Lambda context object tmdb-lake uses."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before Lambda stops the invocation."""
+
+
+def overrides_from_event(event: Mapping[str, Any] | None) -> dict[str, str | None]:
+    """Give the settings an event may override, as text, validated later with the rest.
+
+    An EventBridge scheduled event carries `time`: its date becomes the partition date,
+    so a retried invocation of the same schedule lands in the same partition.
+    """
+    event = event or {}
+    if not isinstance(event, Mapping):
+        raise ConfigError("the event must be a JSON object")
+    out: dict[str, str | None] = {}
+    source = event.get("detail") if isinstance(event.get("detail"), Mapping) else {}
+    for scope in (source, event):
+        for key, field_name in EVENT_OVERRIDES.items():
+            value = scope.get(key) if isinstance(scope, Mapping) else None
+            if value is None:
+                continue
+            if isinstance(value, list):
+                value = ",".join(str(v) for v in value)
+            out[field_name] = str(value)
+    if "partition_date" not in out and isinstance(event.get("time"), str):
+        try:
+            out["partition_date"] = datetime.fromisoformat(
+                event["time"].replace("Z", "+00:00")
+            ).date().isoformat()
+        except ValueError:
+            raise ConfigError(f"event time {event['time']!r} is not an ISO timestamp") from None
+    return out
+
+
+def _fetch_credential(environ: Mapping[str, str]) -> dict[str, str]:
+    """Read the TMDB credential from SSM or Secrets Manager, once per container."""
+    parameter = environ.get("TMDB_CREDENTIAL_SSM_PARAMETER")
+    secret_id = environ.get("TMDB_CREDENTIAL_SECRET_ID")
+    if not parameter and not secret_id:
+        return {}
+    cache_key = f"{parameter}|{secret_id}"
+    if cache_key not in _credential_cache:
+        import boto3
+
+        try:
+            if parameter:
+                ssm = boto3.client("ssm")
+                value = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+            else:
+                manager = boto3.client("secretsmanager")
+                value = manager.get_secret_value(SecretId=secret_id)["SecretString"]
+        except Exception as exc:  # boto3's errors: name the store, never the value
+            where = f"SSM parameter {parameter}" if parameter else f"secret {secret_id}"
+            raise ConfigError(f"cannot read the TMDB credential from {where}: {type(exc).__name__}") from None
+        _credential_cache[cache_key] = value.strip()
+    value = _credential_cache[cache_key]
+    # A v4 read access token is a JWT; a v3 key is 32 hex characters.
+    name = "TMDB_ACCESS_TOKEN" if value.startswith("eyJ") else "TMDB_API_KEY"
+    return {name: value}
+
+
+def settings_from_event(
+    event: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build the run's settings from the function's environment and the event."""
+    env = dict(os.environ if environ is None else environ)
+    env.update(_fetch_credential(env))
+    env_file = env.get("TMDB_LAKE_ENV_FILE")
+    dotenv = read_dotenv(Path(env_file)) if env_file else {}
+    return load_settings(overrides_from_event(event), env, dotenv)
+
+
+def _open_lake(settings: Settings) -> Storage:
+    return open_storage(
+        settings.lake,
+        keep_local=settings.keep_local,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.aws_region,
+        access_key_id=settings.aws_access_key_id,
+        secret_access_key=settings.aws_secret_access_key,
+        session_token=settings.aws_session_token,
+    )
+
+
+def _deadline(context: Any) -> Callable[[], bool]:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return lambda: False
+    return lambda: bool(remaining() < DEADLINE_MARGIN_MS)
+
+
+def _response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "body": orjson.dumps(body).decode()}
+
+
+def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
+    """Run one ingest; `complete: false` in the body means "invoke again to resume"."""
+    try:
+        settings = settings_from_event(event)
+
+        async def run() -> dict[str, Any]:
+            storage = _open_lake(settings)
+            try:
+                report = await ingest(settings, storage, should_stop=_deadline(context))
+            finally:
+                await storage.close()
+            return report.as_dict()
+
+        return _response(200, asyncio.run(run()))
+    except ConfigError as exc:
+        return _response(400, {"error": str(exc), "type": type(exc).__name__})
+    except TmdbLakeError as exc:
+        return _response(502, {"error": str(exc), "type": type(exc).__name__})

@@ -1,0 +1,173 @@
+"""A run as independent shards: pure, testable, serialisable.
+
+A shard is one discover query over one release-date window of one media type. The
+local runner executes shards concurrently; the Step Functions runner maps over the
+same shards in separate Lambda invocations. TMDB serves at most 10,000 results per
+query, so a shard that finds more splits itself into narrower windows, guided by
+`total_results`, until each is under the cap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import orjson
+
+from tmdb_lake.settings import Settings
+from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, DiscoverQuery, MediaType
+
+EARLIEST_RELEASE = date(1870, 1, 1)
+"""Lower bound used when a window must be split and the user gave none."""
+
+LATEST_RELEASE_YEARS_AHEAD = 10
+"""Upper bound, in years after the partition date, when the user gave none."""
+
+SPLIT_FILL = 0.7
+"""Aim each split window at 70% of the cap, so one split is almost always enough."""
+
+MAX_SPLIT = 32
+
+
+@dataclass(frozen=True)
+class DiscoverShard:
+    """One discover query over one release-date window.
+
+    `limit` is set only for a `--limit` run: that shard keeps TMDB's popularity order
+    and stops after `limit` records, like the original script. Every other shard sorts
+    by release date, which keeps pages stable while popularity shifts during the run.
+    """
+
+    media: MediaType
+    released_from: date | None
+    released_until: date | None
+    limit: int | None = None
+
+    @property
+    def shard_id(self) -> str:
+        """Name the shard: stable across runs, safe as a key segment."""
+        start = f"{self.released_from:%Y%m%d}" if self.released_from else "start"
+        end = f"{self.released_until:%Y%m%d}" if self.released_until else "end"
+        top = f"-top{self.limit}" if self.limit is not None else ""
+        return f"{self.media.value}-{start}-{end}{top}"
+
+    def query(self, base: DiscoverQuery) -> DiscoverQuery:
+        """Give the shard's discover query, derived from the run's base query."""
+        if self.limit is not None:
+            return base
+        return base.window(self.released_from, self.released_until)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise (for checkpoints and Step Functions payloads)."""
+        return {
+            "media": self.media.value,
+            "released_from": self.released_from.isoformat() if self.released_from else None,
+            "released_until": self.released_until.isoformat() if self.released_until else None,
+            "limit": self.limit,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> DiscoverShard:
+        """Read back `to_dict`."""
+        return cls(
+            media=MediaType(raw["media"]),
+            released_from=date.fromisoformat(raw["released_from"])
+            if raw.get("released_from")
+            else None,
+            released_until=date.fromisoformat(raw["released_until"])
+            if raw.get("released_until")
+            else None,
+            limit=raw.get("limit"),
+        )
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run will do: its identity and its first shards."""
+
+    run_key: str
+    shards: tuple[DiscoverShard, ...]
+
+
+def base_query(settings: Settings, media: MediaType) -> DiscoverQuery:
+    """Give the run's discover query for one media type, before any windowing."""
+    return DiscoverQuery(
+        media=media,
+        genres=settings.genres,
+        language=settings.language,
+        released_from=settings.released_from,
+        released_until=settings.released_until,
+    )
+
+
+def run_key(settings: Settings, mode: str = "discover") -> str:
+    """Give a key that is equal for two runs with the same parameters and date.
+
+    A run that finds an unfinished staging folder under its key resumes it.
+    """
+    identity = {
+        "mode": mode,
+        "date": settings.partition_date.isoformat(),
+        "media": [m.value for m in settings.media],
+        "limit": settings.limit,
+        "genres": settings.genres,
+        "language": settings.language,
+        "from": settings.released_from.isoformat() if settings.released_from else None,
+        "until": settings.released_until.isoformat() if settings.released_until else None,
+        "format": settings.file_format,
+        "rpf": settings.records_per_file,
+        "datasets": [settings.movies_dataset, settings.series_dataset],
+        "details": settings.details,
+        "appends": [list(settings.appends_movie), list(settings.appends_tv)],
+    }
+    digest = hashlib.sha256(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f"{settings.partition_date:%Y%m%d}-{mode}-{digest[:12]}"
+
+
+def plan_run(settings: Settings) -> RunPlan:
+    """Give the run's first shards: one per media type, over the user's own dates."""
+    shards = tuple(
+        DiscoverShard(media, settings.released_from, settings.released_until, settings.limit)
+        for media in settings.media
+    )
+    return RunPlan(run_key=run_key(settings), shards=shards)
+
+
+def needs_split(shard: DiscoverShard, total_results: int) -> bool:
+    """Tell whether a shard's query matches more than TMDB will page through."""
+    return shard.limit is None and total_results > MAX_RESULTS_PER_QUERY
+
+
+def split_window(
+    shard: DiscoverShard, total_results: int, partition_date: date
+) -> list[DiscoverShard]:
+    """Split a shard's date window into narrower ones, sized by `total_results`.
+
+    Gives an empty list when the window is a single day: it cannot be narrowed, and
+    the caller collects the first 10,000 records and reports the rest as unreachable.
+    """
+    start = shard.released_from or EARLIEST_RELEASE
+    end = shard.released_until or partition_date.replace(
+        year=partition_date.year + LATEST_RELEASE_YEARS_AHEAD
+    )
+    days = (end - start).days + 1
+    if days <= 1:
+        return []
+    pieces = math.ceil(total_results / (MAX_RESULTS_PER_QUERY * SPLIT_FILL))
+    pieces = max(2, min(pieces, MAX_SPLIT, days))
+    # Newer years hold far more titles, so cut the range by a square-root curve that
+    # gives recent windows fewer days than old ones.
+    bounds = [start]
+    for i in range(1, pieces):
+        fraction = math.sqrt(i / pieces)
+        cut = start + timedelta(days=max(1, round(days * fraction)))
+        if cut > bounds[-1] and cut <= end:
+            bounds.append(cut)
+    windows: list[DiscoverShard] = []
+    for i, lower in enumerate(bounds):
+        upper = bounds[i + 1] - timedelta(days=1) if i + 1 < len(bounds) else end
+        windows.append(DiscoverShard(shard.media, lower, upper))
+    return windows

@@ -1,0 +1,365 @@
+"""Async HTTP to TMDB: auth, a shared rate limit, bounded retries, typed errors.
+
+One `TmdbClient` serves a whole run: one connection pool, one rate limiter and one
+cool-down clock shared by every concurrent request, so the run as a whole stays
+under TMDB's limit however many shards it runs at once.
+
+>>> async with TmdbClient(api_url, access_token=Secret("...")) as tmdb:
+...     page = await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), page=1)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+import orjson
+from aiolimiter import AsyncLimiter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+
+from tmdb_lake import __version__
+from tmdb_lake.errors import (
+    AuthError,
+    BadResponseError,
+    NotFoundError,
+    RateLimited,
+    TmdbError,
+    UpstreamError,
+)
+from tmdb_lake.settings import Secret
+from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType, details_params
+
+MAX_BODY_BYTES = 20 * 1024 * 1024
+"""A TMDB JSON body is a few kB; anything past this is hostile and refused."""
+
+MAX_RETRY_AFTER_S = 60.0
+
+
+class _Retryable(Exception):
+    """A failure worth another attempt: 429, 5xx, timeout, reset, undecodable body."""
+
+    def __init__(self, message: str, *, status: int | None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass
+class ClientStats:
+    """What the client did, for the run report and the benchmarks."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    bytes_received: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Give the stats as JSON-ready values."""
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "bytes_received": self.bytes_received,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "errors": dict(sorted(self.errors.items())),
+        }
+
+
+@dataclass(frozen=True)
+class DiscoverPage:
+    """One discover page: its valid records and TMDB's totals."""
+
+    page: int
+    results: list[dict[str, Any]]
+    total_pages: int
+    total_results: int
+    skipped: int = 0
+
+
+def redact_url(url: str) -> str:
+    """Give the URL with the `api_key` value masked, for logs and messages."""
+    parts = urlsplit(url)
+    if "api_key" not in parts.query:
+        return url
+    query = [(k, "***" if k == "api_key" else v) for k, v in parse_qsl(parts.query, True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*,|")))
+
+
+class TmdbClient:
+    """The one way tmdb-lake talks to TMDB."""
+
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        api_key: Secret | None = None,
+        access_token: Secret | None = None,
+        rate_limit: float = 40.0,
+        concurrency: int = 16,
+        timeout: float = 10.0,
+        max_attempts: int = 6,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        headers = {"Accept": "application/json", "User-Agent": f"tmdb-lake/{__version__}"}
+        self._params: dict[str, str] = {}
+        if access_token is not None:  # preferred: never part of a URL
+            headers["Authorization"] = f"Bearer {access_token.reveal()}"
+        elif api_key is not None:
+            self._params["api_key"] = api_key.reveal()
+        self._http = httpx.AsyncClient(
+            base_url=api_url.rstrip("/") + "/",
+            headers=headers,
+            timeout=httpx.Timeout(timeout, pool=None),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=transport,
+            follow_redirects=False,
+        )
+        # Bursts of a tenth of a second's worth keep the pace smooth at the server.
+        burst = max(1.0, rate_limit / 10)
+        self._limiter = AsyncLimiter(burst, burst / rate_limit)
+        self._in_flight = asyncio.Semaphore(concurrency)
+        self._cool_down_until = 0.0
+        self._max_attempts = max_attempts
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self.stats = ClientStats()
+
+    async def __aenter__(self) -> TmdbClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # ------------------------------------------------------------ endpoints --
+
+    async def discover_page(self, query: DiscoverQuery, page: int) -> DiscoverPage:
+        """Fetch one discover page; items without an integer id are counted and skipped."""
+        path = query.media.discover_path
+        body = await self.get_json(path, query.params(page))
+        return parse_discover_page(body, path, page)
+
+    async def details(
+        self, media: MediaType, tmdb_id: int, language: str, appends: tuple[str, ...]
+    ) -> dict[str, Any] | None:
+        """Fetch one title's details, or None when TMDB no longer has it (404)."""
+        path = media.details_path(tmdb_id)
+        try:
+            body = await self.get_json(path, details_params(language, appends))
+        except NotFoundError:
+            return None
+        if body.get("id") != tmdb_id:
+            raise BadResponseError(
+                f"TMDB {path}: details carry id {body.get('id')!r}", endpoint=path, status=200
+            )
+        return body
+
+    async def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        """GET a TMDB endpoint and give its JSON object, retrying what is worth retrying."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._get_once(path, params)
+        except _Retryable as last:
+            attempts = self._max_attempts
+            message = f"TMDB {path} failed after {attempts} attempts: {last}"
+            kind = RateLimited if last.status == 429 else UpstreamError
+            raise kind(message, endpoint=path, status=last.status, attempts=attempts) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def get_bytes(self, url: str) -> bytes | None:
+        """GET an absolute URL outside the API (the ID exports); None when it is 404."""
+        async with self._in_flight:
+            try:
+                response = await self._http.get(url, params={})
+            except httpx.TransportError as exc:
+                raise UpstreamError(
+                    f"{redact_url(url)}: {type(exc).__name__}", endpoint=url
+                ) from None
+        if response.status_code in (403, 404):
+            return None
+        if response.status_code != 200:
+            raise UpstreamError(
+                f"{redact_url(url)}: HTTP {response.status_code}",
+                endpoint=url,
+                status=response.status_code,
+            )
+        return response.content
+
+    # ------------------------------------------------------------ internals --
+
+    async def _get_once(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        await self._wait_for_cool_down()
+        await self._limiter.acquire()
+        async with self._in_flight:
+            self.stats.requests += 1
+            try:
+                request = self._http.build_request(
+                    "GET", path.lstrip("/"), params={**params, **self._params}
+                )
+                response = await self._http.send(request, stream=True)
+                try:
+                    body = await _read_limited(response, path)
+                finally:
+                    await response.aclose()
+            except httpx.TimeoutException as exc:
+                self.stats.errors["timeout"] += 1
+                raise _Retryable(f"timeout ({type(exc).__name__})", status=None) from None
+            except httpx.TransportError as exc:
+                self.stats.errors["transport"] += 1
+                raise _Retryable(f"connection failed ({type(exc).__name__})", status=None) from None
+        status = response.status_code
+        self.stats.statuses[status] += 1
+        self.stats.bytes_received += len(body)
+        if status == 200:
+            try:
+                decoded = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                self.stats.errors["undecodable"] += 1
+                raise _Retryable("HTTP 200 with an undecodable body", status=200) from None
+            if not isinstance(decoded, dict):
+                raise BadResponseError(
+                    f"TMDB {path}: expected a JSON object, got {type(decoded).__name__}",
+                    endpoint=path,
+                    status=200,
+                )
+            return decoded
+        if status == 429:
+            self.stats.rate_limited += 1
+            retry_after = _retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                self._cool_down_until = max(self._cool_down_until, time.monotonic() + retry_after)
+            raise _Retryable("HTTP 429 rate limited", status=429, retry_after=retry_after)
+        if status >= 500:
+            raise _Retryable(f"HTTP {status}", status=status)
+        tmdb_message = _tmdb_message(body)
+        if status == 401:
+            raise AuthError(
+                f"TMDB rejected the credentials (HTTP 401{tmdb_message}): "
+                "check TMDB_ACCESS_TOKEN / TMDB_API_KEY",
+                endpoint=path,
+                status=401,
+            )
+        if status == 404:
+            raise NotFoundError(f"TMDB {path}: HTTP 404{tmdb_message}", endpoint=path, status=404)
+        raise TmdbError(f"TMDB {path}: HTTP {status}{tmdb_message}", endpoint=path, status=status)
+
+    async def _wait_for_cool_down(self) -> None:
+        delay = self._cool_down_until - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Exponential backoff with full jitter; at least Retry-After when TMDB sent one."""
+        exp = self._backoff_initial * 2 ** (state.attempt_number - 1)
+        delay = random.uniform(0, min(self._backoff_max, exp))
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        if isinstance(error, _Retryable) and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        return delay
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        self.stats.retries += 1
+
+
+async def _read_limited(response: httpx.Response, path: str) -> bytes:
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BadResponseError(
+            f"TMDB {path}: body of {int(declared)} bytes refused (limit {MAX_BODY_BYTES})",
+            endpoint=path,
+            status=response.status_code,
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BadResponseError(
+                f"TMDB {path}: body over {MAX_BODY_BYTES} bytes refused",
+                endpoint=path,
+                status=response.status_code,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
+
+
+def _tmdb_message(body: bytes) -> str:
+    """Give TMDB's own status_code and message, when the body is TMDB's error JSON."""
+    try:
+        decoded = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ""
+    if not isinstance(decoded, dict):
+        return ""
+    code, message = decoded.get("status_code"), decoded.get("status_message")
+    if isinstance(code, int) and isinstance(message, str):
+        return f", status_code {code}: {message[:200]}"
+    return ""
+
+
+def parse_discover_page(body: dict[str, Any], path: str, page: int) -> DiscoverPage:
+    """Check a discover body's shape; keep items that carry an integer id."""
+    results = body.get("results")
+    total_pages = body.get("total_pages")
+    total_results = body.get("total_results")
+    if not isinstance(results, list):
+        raise BadResponseError(f"TMDB {path} page {page}: 'results' is not a list", endpoint=path)
+    if not isinstance(total_pages, int) or not isinstance(total_results, int):
+        raise BadResponseError(f"TMDB {path} page {page}: totals are not integers", endpoint=path)
+    valid = [
+        item
+        for item in results
+        if isinstance(item, dict)
+        and isinstance(item.get("id"), int)
+        and not isinstance(item.get("id"), bool)
+    ]
+    return DiscoverPage(
+        page=page,
+        results=valid,
+        total_pages=max(total_pages, 0),
+        total_results=max(total_results, 0),
+        skipped=len(results) - len(valid),
+    )

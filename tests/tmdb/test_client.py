@@ -1,0 +1,242 @@
+import asyncio
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from tmdb_lake.errors import AuthError, BadResponseError, RateLimited, TmdbError, UpstreamError
+from tmdb_lake.settings import Secret
+from tmdb_lake.tmdb.client import MAX_BODY_BYTES, TmdbClient, redact_url
+from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType
+
+PAGE = {"page": 1, "results": [{"id": 1, "title": "Olá"}], "total_pages": 3, "total_results": 41}
+
+
+def client(handler: Any, **kwargs: Any) -> TmdbClient:
+    kwargs.setdefault("access_token", Secret("token-123456"))
+    return TmdbClient(
+        "http://tmdb.test/3",
+        transport=httpx.MockTransport(handler),
+        rate_limit=10_000,
+        backoff_initial=0.001,
+        backoff_max=0.01,
+        **kwargs,
+    )
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def test_bearer_token_is_preferred_and_never_in_the_url():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=PAGE)
+
+    async def go() -> None:
+        async with client(handler, api_key=Secret("k" * 32)) as tmdb:
+            page = await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), 1)
+            assert page.results == [{"id": 1, "title": "Olá"}]
+
+    run(go())
+    assert seen[0].headers["Authorization"] == "Bearer token-123456"
+    assert "api_key" not in str(seen[0].url)
+    assert seen[0].url.path == "/3/discover/movie"
+
+
+def test_v3_key_goes_in_the_query():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=PAGE)
+
+    async def go() -> None:
+        async with client(handler, access_token=None, api_key=Secret("abc123def456")) as tmdb:
+            await tmdb.discover_page(DiscoverQuery(MediaType.TV), 2)
+
+    run(go())
+    assert seen[0].url.params["api_key"] == "abc123def456"
+    assert seen[0].url.params["page"] == "2"
+    assert "Authorization" not in seen[0].headers
+
+
+def test_retries_429_5xx_truncated_and_timeouts_then_succeeds():
+    responses = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "0"}, json={"status_code": 25}),
+            httpx.Response(502, text="<html>Bad gateway</html>"),
+            httpx.Response(200, content=orjson.dumps(PAGE)[:20]),
+            "timeout",
+            httpx.Response(200, json=PAGE),
+        ]
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        item = next(responses)
+        if item == "timeout":
+            raise httpx.ReadTimeout("slow", request=request)
+        return item
+
+    async def go() -> TmdbClient:
+        async with client(handler) as tmdb:
+            page = await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), 1)
+            assert page.total_results == 41
+            return tmdb
+
+    tmdb = run(go())
+    assert tmdb.stats.retries == 4
+    assert tmdb.stats.rate_limited == 1
+    assert tmdb.stats.requests == 5
+    assert tmdb.stats.errors["undecodable"] == 1
+    assert tmdb.stats.errors["timeout"] == 1
+
+
+def test_exhausted_retries_name_endpoint_status_and_attempts():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, text="down")
+
+    async def go() -> None:
+        async with client(handler, max_attempts=3) as tmdb:
+            await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), 1)
+
+    with pytest.raises(UpstreamError) as err:
+        run(go())
+    assert str(err.value) == "TMDB /discover/movie failed after 3 attempts: HTTP 503"
+    assert err.value.attempts == 3
+
+
+def test_429_forever_is_rate_limited_error():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "0"})
+
+    async def go() -> None:
+        async with client(handler, max_attempts=2) as tmdb:
+            await tmdb.get_json("/discover/tv", {})
+
+    with pytest.raises(RateLimited, match="after 2 attempts: HTTP 429"):
+        run(go())
+
+
+def test_401_is_not_retried_and_says_so_plainly():
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        body = {"success": False, "status_code": 7, "status_message": "Invalid API key"}
+        return httpx.Response(401, json=body)
+
+    async def go() -> None:
+        async with client(handler) as tmdb:
+            await tmdb.get_json("/discover/movie", {})
+
+    with pytest.raises(AuthError, match="TMDB rejected the credentials .HTTP 401, status_code 7"):
+        run(go())
+    assert calls == 1
+
+
+def test_other_4xx_is_fatal_with_tmdb_message():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"status_code": 22, "status_message": "Invalid page"})
+
+    async def go() -> None:
+        async with client(handler) as tmdb:
+            await tmdb.get_json("/discover/movie", {"page": "501"})
+
+    with pytest.raises(TmdbError, match="HTTP 400, status_code 22: Invalid page"):
+        run(go())
+
+
+def test_details_404_gives_none():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"status_code": 34, "status_message": "not found"})
+
+    async def go() -> Any:
+        async with client(handler) as tmdb:
+            return await tmdb.details(MediaType.MOVIE, 5, "pt-BR", ())
+
+    assert run(go()) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1, 2]",
+        orjson.dumps({"results": "nope", "total_pages": 1, "total_results": 1}),
+        orjson.dumps({"results": [], "total_pages": "1", "total_results": 1}),
+    ],
+)
+def test_hostile_shapes_fail_cleanly(body: bytes):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body)
+
+    async def go() -> None:
+        async with client(handler) as tmdb:
+            await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), 1)
+
+    with pytest.raises(BadResponseError):
+        run(go())
+
+
+def test_items_without_integer_id_are_counted_and_skipped():
+    body = {
+        "page": 1,
+        "results": [{"id": 1}, {"title": "no id"}, {"id": "2"}, {"id": True}, 5, {"id": 3}],
+        "total_pages": 1,
+        "total_results": 6,
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=body)
+
+    async def go() -> Any:
+        async with client(handler) as tmdb:
+            return await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), 1)
+
+    page = run(go())
+    assert [r["id"] for r in page.results] == [1, 3]
+    assert page.skipped == 4
+
+
+def test_huge_body_is_refused_without_reading_it_all():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b" " * (MAX_BODY_BYTES + 1))
+
+    async def go() -> None:
+        async with client(handler) as tmdb:
+            await tmdb.get_json("/discover/movie", {})
+
+    with pytest.raises(BadResponseError, match="refused"):
+        run(go())
+
+
+def test_redact_url_masks_api_key():
+    url = "https://api.themoviedb.org/3/discover/movie?api_key=0123456789abcdef&page=2"
+    assert redact_url(url) == "https://api.themoviedb.org/3/discover/movie?api_key=***&page=2"
+    assert redact_url("https://x/3/a?page=1") == "https://x/3/a?page=1"
+
+
+def test_rate_limiter_spaces_requests():
+    stamps: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        stamps.append(asyncio.get_running_loop().time())
+        return httpx.Response(200, json=PAGE)
+
+    async def go() -> None:
+        tmdb = TmdbClient(
+            "http://tmdb.test/3",
+            access_token=Secret("t"),
+            transport=httpx.MockTransport(handler),
+            rate_limit=50,
+        )
+        async with tmdb:
+            await asyncio.gather(*(tmdb.get_json("/x", {}) for _ in range(30)))
+
+    run(go())
+    # 30 requests at 50/s with bursts of 5 cannot finish in less than (30-5)/50 s.
+    assert stamps[-1] - stamps[0] >= (30 - 5) / 50 * 0.9
