@@ -1,0 +1,179 @@
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tmdb_lake.lake.commit import commit_run
+from tmdb_lake.lake.layout import LakeLayout
+from tmdb_lake.lake.storage import LocalStorage
+from tmdb_lake.lake.writer import (
+    MAX_FILE_BYTES,
+    RecordTooLarge,
+    ShardWriter,
+    decode_records,
+    encode_records,
+    split_to_fit,
+)
+
+LAYOUT = LakeLayout()
+
+
+def page(first: int, n: int = 20) -> list[dict[str, Any]]:
+    return [{"id": i, "title": f"Título {i} — 東京 🎬 \"q\""} for i in range(first, first + n)]
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_encoding_keeps_records_exactly_and_utf8(fmt):
+    records = page(1, 3) + [{"id": 9, "nested": {"a": [1, 2.5, None]}, "empty": ""}]
+    data = encode_records(records, fmt)
+    assert "Título 1 — 東京 🎬".encode() in data  # non-ASCII kept as is
+    assert decode_records(data, fmt) == records
+
+
+def test_json_is_an_indented_array_like_the_original():
+    data = encode_records([{"id": 1}], "json")
+    assert data == b'[\n  {\n    "id": 1\n  }\n]\n'
+
+
+def test_split_to_fit_respects_the_byte_limit():
+    records = [{"id": i, "blob": "x" * 1000} for i in range(50)]
+    parts = split_to_fit(records, "json", 10_000)
+    assert sum(n for n, _ in parts) == 50
+    assert all(len(data) <= 10_000 for _, data in parts)
+    assert [r["id"] for _, d in parts for r in decode_records(d, "json")] == list(range(50))
+    with pytest.raises(RecordTooLarge):
+        split_to_fit([{"id": 1, "blob": "x" * 20_000}], "json", 10_000)
+
+
+def open_writer(storage: LocalStorage, **kwargs: Any) -> ShardWriter:
+    return run(
+        ShardWriter.open(storage, LAYOUT, "run1", "movies", "movie-start-end", "json", **kwargs)
+    )
+
+
+def staged_ids(storage: LocalStorage, writer: ShardWriter) -> list[int]:
+    ids: list[int] = []
+    for part in writer.checkpoint.parts:
+        data = run(storage.get(part.key))
+        ids.extend(r["id"] for r in decode_records(data, "json"))
+    return ids
+
+
+def test_parts_hold_at_most_n_records_and_dedupe_by_id(tmp_path: Path):
+    storage = LocalStorage(tmp_path)
+    writer = open_writer(storage, records_per_file=100)
+
+    async def go() -> None:
+        for p in range(1, 9):
+            await writer.add_unit(p, page((p - 1) * 20 + 1))
+        await writer.add_unit(9, page(150, 20))  # 150..160 were already seen on page 8
+        await writer.finish()
+
+    run(go())
+    counts = [part.records for part in writer.checkpoint.parts]
+    assert counts == [100, 69]
+    ids = staged_ids(storage, writer)
+    assert ids == sorted(set(ids)) and len(ids) == 169
+    assert writer.checkpoint.counters["duplicates_dropped"] == 11
+
+
+def test_small_records_per_file_splits_pages(tmp_path: Path):
+    storage = LocalStorage(tmp_path)
+    writer = open_writer(storage, records_per_file=7)
+
+    async def go() -> None:
+        for p in range(1, 4):
+            await writer.add_unit(p, page((p - 1) * 20 + 1))
+        await writer.finish()
+
+    run(go())
+    assert all(part.records <= 7 for part in writer.checkpoint.parts)
+    assert staged_ids(storage, writer) == list(range(1, 61))
+
+
+def test_resume_after_crash_is_exactly_once(tmp_path: Path):
+    storage = LocalStorage(tmp_path)
+    writer = open_writer(storage, records_per_file=40)
+
+    async def first_attempt() -> None:
+        for p in range(1, 6):  # pages 1-4 flushed as 2 parts; page 5 is in memory
+            await writer.add_unit(p, page((p - 1) * 20 + 1))
+        # a stray part written after the last checkpoint (crash between put and save)
+        stray = LAYOUT.staged_part_key("run1", "movies", "movie-start-end", 99, "json")
+        await storage.put(stray, encode_records(page(1000, 5), "json"))
+
+    run(first_attempt())  # "crash": no finish
+    resumed = open_writer(storage, records_per_file=40)
+    assert resumed.checkpoint.next_unit == 5
+    assert resumed.seen_ids is not None and len(resumed.seen_ids) == 80
+
+    async def second_attempt() -> None:
+        for p in range(1, 8):  # the caller may replay from page 1: old pages are ignored
+            await resumed.add_unit(p, page((p - 1) * 20 + 1))
+        await resumed.finish()
+
+    run(second_attempt())
+    assert staged_ids(storage, resumed) == list(range(1, 141))
+    staged = run(storage.list(LAYOUT.staging_prefix("run1") + "parts/"))
+    assert len(staged) == len(resumed.checkpoint.parts)  # the stray part is gone
+
+
+def test_commit_publishes_manifest_last_and_replaces_stale_snapshot(tmp_path: Path):
+    storage = LocalStorage(tmp_path)
+    day = date(2024, 5, 1)
+    stale = LAYOUT.data_key("movies", day, "20240501T000000Z-old", 1, "json")
+    other_dataset = LAYOUT.data_key("series", day, "20240501T000000Z-old", 1, "json")
+    run(storage.put(stale, b"[]"))
+    run(storage.put(other_dataset, b"[]"))
+    writer = open_writer(storage, records_per_file=50)
+
+    async def go() -> dict[str, Any]:
+        for p in range(1, 4):
+            await writer.add_unit(p, page((p - 1) * 20 + 1))
+        checkpoint = await writer.finish()
+        return await commit_run(
+            storage,
+            LAYOUT,
+            run_key="run1",
+            run_id="20240501T010000Z-new",
+            day=day,
+            fmt="json",
+            checkpoints=[checkpoint],
+            datasets=["movies"],
+            manifest={"run_id": "20240501T010000Z-new"},
+        )
+
+    manifest = run(go())
+    keys = run(storage.list(LAYOUT.partition_prefix("movies", day)))
+    assert keys == [f["key"] for f in manifest["datasets"]["movies"]["files"]]
+    assert keys[0].endswith("movies_20240501_20240501T010000Z-new_00001.json")
+    assert manifest["datasets"]["movies"]["records"] == 60
+    assert run(storage.get(stale)) is None  # the earlier snapshot is gone
+    assert run(storage.get(other_dataset)) == b"[]"  # other datasets untouched
+    assert run(storage.list(LAYOUT.staging_prefix("run1"))) == []
+    stored = orjson.loads(run(storage.get(LAYOUT.manifest_key(day, "20240501T010000Z-new"))))
+    assert stored == manifest and stored["complete"] is True
+
+
+def test_max_file_bytes_is_ten_megabytes():
+    assert MAX_FILE_BYTES == 10_000_000
+
+
+def test_layout_keys():
+    day = date(2024, 1, 31)
+    assert LAYOUT.partition_prefix("filmes", day) == "raw/TMDB/JSON/filmes/2024/01/31/"
+    assert (
+        LAYOUT.data_key("series", day, "r1", 3, "jsonl")
+        == "raw/TMDB/JSON/series/2024/01/31/series_20240131_r1_00003.jsonl"
+    )
+    assert LAYOUT.manifest_key(day, "r1") == "raw/TMDB/_runs/2024/01/31/r1.json"
+    for bad in ("../x", "a/b", "", ".hidden"):
+        with pytest.raises(ValueError):
+            LAYOUT.partition_prefix(bad, day)
