@@ -18,8 +18,7 @@ from typing import Any, Protocol
 import orjson
 
 from tmdb_lake.errors import ConfigError, TmdbLakeError
-from tmdb_lake.lake.storage import Storage, open_storage
-from tmdb_lake.run import ingest
+from tmdb_lake.run import ingest, open_lake
 from tmdb_lake.settings import Settings, load_settings, read_dotenv
 
 DEADLINE_MARGIN_MS = 60_000
@@ -66,9 +65,9 @@ def overrides_from_event(event: Mapping[str, Any] | None) -> dict[str, str | Non
             out[field_name] = str(value)
     if "partition_date" not in out and isinstance(event.get("time"), str):
         try:
-            out["partition_date"] = datetime.fromisoformat(
-                event["time"].replace("Z", "+00:00")
-            ).date().isoformat()
+            out["partition_date"] = (
+                datetime.fromisoformat(event["time"].replace("Z", "+00:00")).date().isoformat()
+            )
         except ValueError:
             raise ConfigError(f"event time {event['time']!r} is not an ISO timestamp") from None
     return out
@@ -93,7 +92,9 @@ def _fetch_credential(environ: Mapping[str, str]) -> dict[str, str]:
                 value = manager.get_secret_value(SecretId=secret_id)["SecretString"]
         except Exception as exc:  # boto3's errors: name the store, never the value
             where = f"SSM parameter {parameter}" if parameter else f"secret {secret_id}"
-            raise ConfigError(f"cannot read the TMDB credential from {where}: {type(exc).__name__}") from None
+            raise ConfigError(
+                f"cannot read the TMDB credential from {where}: {type(exc).__name__}"
+            ) from None
         _credential_cache[cache_key] = value.strip()
     value = _credential_cache[cache_key]
     # A v4 read access token is a JWT; a v3 key is 32 hex characters.
@@ -110,18 +111,6 @@ def settings_from_event(
     env_file = env.get("TMDB_LAKE_ENV_FILE")
     dotenv = read_dotenv(Path(env_file)) if env_file else {}
     return load_settings(overrides_from_event(event), env, dotenv)
-
-
-def _open_lake(settings: Settings) -> Storage:
-    return open_storage(
-        settings.lake,
-        keep_local=settings.keep_local,
-        endpoint_url=settings.s3_endpoint_url,
-        region=settings.aws_region,
-        access_key_id=settings.aws_access_key_id,
-        secret_access_key=settings.aws_secret_access_key,
-        session_token=settings.aws_session_token,
-    )
 
 
 def _deadline(context: Any) -> Callable[[], bool]:
@@ -141,7 +130,7 @@ def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, A
         settings = settings_from_event(event)
 
         async def run() -> dict[str, Any]:
-            storage = _open_lake(settings)
+            storage = open_lake(settings)
             try:
                 report = await ingest(settings, storage, should_stop=_deadline(context))
             finally:

@@ -20,10 +20,9 @@ import orjson
 
 from tmdb_lake import __version__
 from tmdb_lake.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ConfigError, TmdbLakeError
-from tmdb_lake.lake.storage import Storage, open_storage
 from tmdb_lake.progress import make_progress, render_summary
 from tmdb_lake.redact import Redactor
-from tmdb_lake.run import RunReport, ingest
+from tmdb_lake.run import RunReport, ingest, open_lake
 from tmdb_lake.settings import OPTIONS, Settings, load_settings, read_dotenv
 
 PROG = "tmdb-lake"
@@ -32,7 +31,7 @@ PROG = "tmdb-lake"
 class _Parser(argparse.ArgumentParser):
     """argparse, but bad options exit 2 with one line and no usage dump."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise ConfigError(message)
 
 
@@ -78,15 +77,28 @@ def _add_run_options(parser: argparse.ArgumentParser, lake_default: str | None =
         help_text = option.help
         if option.flag == "--lake" and lake_default:
             help_text = f"lake root (default {lake_default})"
-        parser.add_argument(
-            option.flag, dest=option.field, metavar=option.metavar, help=help_text
-        )
+        parser.add_argument(option.flag, dest=option.field, metavar=option.metavar, help=help_text)
     parser.add_argument(
         "--details",
         dest="details",
         action="store_const",
         const="true",
         help="also fetch details (/movie/{id}, /tv/{id}) of every collected title",
+    )
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument(
+        "--catalog",
+        dest="mode",
+        action="store_const",
+        const="catalog",
+        help="every title in TMDB's daily ID exports, with details",
+    )
+    modes.add_argument(
+        "--changes",
+        dest="mode",
+        action="store_const",
+        const="changes",
+        help="details of titles changed since the last successful --changes run (or --since)",
     )
     parser.add_argument(
         "--env-file", type=Path, default=Path(".env"), help="read settings from this .env file"
@@ -105,19 +117,6 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Set
     return load_settings(cli, environ, read_dotenv(args.env_file))
 
 
-def open_lake(settings: Settings) -> Storage:
-    """Open the lake the settings point at."""
-    return open_storage(
-        settings.lake,
-        keep_local=settings.keep_local,
-        endpoint_url=settings.s3_endpoint_url,
-        region=settings.aws_region,
-        access_key_id=settings.aws_access_key_id,
-        secret_access_key=settings.aws_secret_access_key,
-        session_token=settings.aws_session_token,
-    )
-
-
 async def _ingest(settings: Settings, args: argparse.Namespace, redactor: Redactor) -> RunReport:
     progress = make_progress(redactor, quiet=args.quiet or args.json)
     storage = open_lake(settings)
@@ -130,10 +129,7 @@ async def _ingest(settings: Settings, args: argparse.Namespace, redactor: Redact
 
 def _print_report(report: RunReport, args: argparse.Namespace, redactor: Redactor) -> None:
     summary = report.as_dict()
-    if args.json:
-        text = orjson.dumps(summary).decode()
-    else:
-        text = render_summary(summary)
+    text = orjson.dumps(summary).decode() if args.json else render_summary(summary)
     print(redactor.redact(text))
 
 
@@ -142,7 +138,7 @@ def _run_demo(args: argparse.Namespace, redactor: Redactor) -> int:
 
     config = SimulatorConfig()
     print(f"starting the TMDB simulator ({args.movies:,} movies, {args.series:,} series)...")
-    with SimulatorServer(Catalog(movies=args.movies, series=args.series), config).start() as sim:
+    with SimulatorServer(Catalog(movies=args.movies, series=args.series), config) as sim:
         environ = {
             **os.environ,
             "TMDB_API_URL": sim.api_url,

@@ -103,13 +103,16 @@ def base_query(settings: Settings, media: MediaType) -> DiscoverQuery:
     )
 
 
-def run_key(settings: Settings, mode: str = "discover") -> str:
+def run_key(settings: Settings) -> str:
     """Give a key that is equal for two runs with the same parameters and date.
 
     A run that finds an unfinished staging folder under its key resumes it.
     """
+    mode = settings.mode
     identity = {
         "mode": mode,
+        "since": settings.since.isoformat() if settings.since else None,
+        "min_popularity": settings.min_popularity,
         "date": settings.partition_date.isoformat(),
         "media": [m.value for m in settings.media],
         "limit": settings.limit,

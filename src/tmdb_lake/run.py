@@ -1,59 +1,39 @@
-"""Execute a plan: fetch -> write -> commit, and say what happened in a `RunReport`.
+"""Execute a run: collect -> write -> commit, and say what happened in a `RunReport`.
 
 The CLI and the Lambda handler both call `ingest`; nothing here knows which one did.
+A run whose parameters and date match an unfinished one resumes it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
 import resource
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 import orjson
 
 from tmdb_lake import __version__
+from tmdb_lake.collect.context import NullProgress, Progress, RunContext, Stopped
+from tmdb_lake.collect.details import DetailsCollector, IdBatch, batches_from_discover
+from tmdb_lake.collect.discover import DiscoverCollector
+from tmdb_lake.collect.genres import collect_genres
+from tmdb_lake.collect.ids import plan_catalog, plan_changes
 from tmdb_lake.errors import ConfigError
 from tmdb_lake.lake.commit import commit_run, read_manifest, remove_stale_parts
 from tmdb_lake.lake.layout import LakeLayout
-from tmdb_lake.lake.storage import Storage
-from tmdb_lake.lake.writer import ShardCheckpoint, ShardWriter
-from tmdb_lake.plan import DiscoverShard, base_query, needs_split, plan_run, split_window
+from tmdb_lake.lake.storage import Storage, open_storage
+from tmdb_lake.lake.writer import ShardCheckpoint
+from tmdb_lake.plan import RunPlan, plan_run
 from tmdb_lake.settings import Settings
-from tmdb_lake.tmdb.client import DiscoverPage, TmdbClient
-from tmdb_lake.tmdb.queries import MAX_PAGE, MAX_RESULTS_PER_QUERY, PAGE_SIZE, DiscoverQuery
+from tmdb_lake.tmdb.client import TmdbClient
+from tmdb_lake.tmdb.queries import MediaType
 
-
-class Progress(Protocol):
-    """Where a run reports what it is doing (a terminal, a log, nothing)."""
-
-    def add_total(self, pages: int) -> None:
-        """More pages are now known to be needed."""
-
-    def advance(self, pages: int, records: int) -> None:
-        """Pages were fetched and their records accepted."""
-
-    def note(self, message: str) -> None:
-        """Something worth one log line happened."""
-
-
-class NullProgress:
-    """Progress that goes nowhere."""
-
-    def add_total(self, pages: int) -> None:
-        """Ignore."""
-
-    def advance(self, pages: int, records: int) -> None:
-        """Ignore."""
-
-    def note(self, message: str) -> None:
-        """Ignore."""
+__all__ = ["NullProgress", "Progress", "RunReport", "ingest", "open_lake"]
 
 
 @dataclass
@@ -104,6 +84,19 @@ class RunReport:
         }
 
 
+def open_lake(settings: Settings) -> Storage:
+    """Open the lake the settings point at (a folder, or S3 with the configured credentials)."""
+    return open_storage(
+        settings.lake,
+        keep_local=settings.keep_local,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.aws_region,
+        access_key_id=settings.aws_access_key_id,
+        secret_access_key=settings.aws_secret_access_key,
+        session_token=settings.aws_session_token,
+    )
+
+
 def peak_rss_mb() -> float:
     """Give this process's peak resident memory, in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -114,126 +107,72 @@ def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
-class _Stopped(Exception):
-    """The caller asked the run to stop (the Lambda deadline is near)."""
+async def claim_run(
+    storage: Storage, layout: LakeLayout, run_key: str, *, require_resume: bool = False
+) -> tuple[str, str, bool]:
+    """Give (run_id, started_at, resumed): the unfinished run under this key, or a new one."""
+    record_key = layout.run_record_key(run_key)
+    stored = await storage.get(record_key)
+    if stored is not None:
+        record = orjson.loads(stored)
+        return str(record["run_id"]), str(record["started_at"]), True
+    if require_resume:
+        raise ConfigError("--resume: no unfinished run with these parameters and date")
+    now = datetime.now(UTC)
+    run_id, started_at = new_run_id(now), now.isoformat(timespec="seconds")
+    body = {"run_id": run_id, "started_at": started_at, "version": __version__}
+    await storage.put(record_key, orjson.dumps(body))
+    return run_id, started_at, False
 
 
-class DiscoverRunner:
-    """Runs discover shards, splitting windows past TMDB's cap, into staged parts."""
+async def collect(ctx: RunContext, plan: RunPlan) -> list[ShardCheckpoint]:
+    """Run every shard of the run's mode; give their checkpoints (raises `Stopped`)."""
+    settings = ctx.settings
+    checkpoints: list[ShardCheckpoint] = []
+    batches: list[IdBatch] = []
+    if settings.mode == "discover":
+        found = await DiscoverCollector(ctx).run_shards(list(plan.shards))
+        checkpoints.extend(found)
+        if settings.details:
+            media_of = {settings.dataset_for(m): m for m in settings.media}
+            batches = batches_from_discover(found, media_of)
+    elif settings.mode == "catalog":
+        for media in settings.media:
+            batches.extend(await plan_catalog(ctx, media))
+    else:
+        for media in settings.media:
+            since, until = await changes_window(ctx, media)
+            batches.extend(await plan_changes(ctx, media, since, until))
+    checkpoints.extend(await DetailsCollector(ctx).run_batches(batches))
+    checkpoints.extend(await collect_genres(ctx))
+    return checkpoints
 
-    def __init__(
-        self,
-        settings: Settings,
-        tmdb: TmdbClient,
-        storage: Storage,
-        layout: LakeLayout,
-        run_key: str,
-        progress: Progress,
-        should_stop: Callable[[], bool],
-    ) -> None:
-        self.settings = settings
-        self.tmdb = tmdb
-        self.storage = storage
-        self.layout = layout
-        self.run_key = run_key
-        self.progress = progress
-        self.should_stop = should_stop
-        self.lookahead = max(2, settings.concurrency)
 
-    async def run(self, shard: DiscoverShard) -> list[ShardCheckpoint]:
-        """Run one shard (and the windows it splits into); give every checkpoint."""
-        writer = await ShardWriter.open(
-            self.storage,
-            self.layout,
-            self.run_key,
-            self.settings.dataset_for(shard.media),
-            shard.shard_id,
-            self.settings.file_format,
-            records_per_file=self.settings.records_per_file,
+def _state_name(media: MediaType) -> str:
+    return f"changes-{media.value}"
+
+
+async def changes_window(ctx: RunContext, media: MediaType) -> tuple[date, date]:
+    """Give the window of a `--changes` run: from --since or the last successful run."""
+    until = ctx.settings.partition_date
+    since = ctx.settings.since
+    if since is None:
+        stored = await ctx.storage.get(ctx.layout.state_key(_state_name(media)))
+        since = (
+            date.fromisoformat(orjson.loads(stored)["until"])
+            if stored is not None
+            else until - timedelta(days=1)
         )
-        checkpoint = writer.checkpoint
-        if checkpoint.done:
-            children = [DiscoverShard.from_dict(raw) for raw in checkpoint.info.get("split", [])]
-            return [checkpoint, *await self.run_shards(children)]
-        query = shard.query(base_query(self.settings, shard.media))
-        first: DiscoverPage | None = None
-        if "total_pages" not in checkpoint.info:
-            first = await self.tmdb.discover_page(query, 1)
-            checkpoint.info["total_pages"] = first.total_pages
-            checkpoint.info["total_results"] = first.total_results
-            if needs_split(shard, first.total_results):
-                children = split_window(shard, first.total_results, self.settings.partition_date)
-                if children:
-                    self.progress.note(
-                        f"{shard.shard_id}: {first.total_results} results over TMDB's cap, "
-                        f"split into {len(children)} date windows"
-                    )
-                    await writer.finish(split=[child.to_dict() for child in children])
-                    return [checkpoint, *await self.run_shards(children)]
-                checkpoint.count("unreachable", first.total_results - MAX_RESULTS_PER_QUERY)
-        total_pages = min(int(checkpoint.info["total_pages"]), MAX_PAGE)
-        expected_pages = total_pages
-        if shard.limit is not None:  # a few spare pages in case TMDB repeats records
-            expected_pages = min(total_pages, math.ceil(shard.limit / PAGE_SIZE))
-            total_pages = min(total_pages, expected_pages + 5)
-        start = max(checkpoint.next_unit, 1)
-        self.progress.add_total(max(0, expected_pages - start + 1))
-        await self._fetch_pages(shard, query, writer, start, total_pages, first)
-        await writer.finish()
-        return [checkpoint]
+    if since > until:
+        raise ConfigError(f"--since {since} is after the run's date {until}")
+    return since, until
 
-    async def run_shards(self, shards: list[DiscoverShard]) -> list[ShardCheckpoint]:
-        """Run shards concurrently; give all their checkpoints."""
-        results = await asyncio.gather(*(self.run(shard) for shard in shards))
-        return [checkpoint for result in results for checkpoint in result]
 
-    async def _fetch_pages(
-        self,
-        shard: DiscoverShard,
-        query: DiscoverQuery,
-        writer: ShardWriter,
-        start: int,
-        last: int,
-        first: DiscoverPage | None,
-    ) -> None:
-        """Fetch pages start..last concurrently, feeding the writer strictly in order."""
-        pending: dict[int, asyncio.Task[DiscoverPage]] = {}
-        next_page = start
-
-        def wanted() -> int:
-            if shard.limit is None:
-                return self.lookahead
-            missing = shard.limit - writer.records
-            return max(1, min(self.lookahead, math.ceil(missing / PAGE_SIZE)))
-
-        async def fetch(page: int) -> DiscoverPage:
-            if page == 1 and first is not None:
-                return first
-            return await self.tmdb.discover_page(query, page)
-
-        try:
-            for page in range(start, last + 1):
-                if self.should_stop():
-                    raise _Stopped
-                while next_page <= last and len(pending) < wanted():
-                    pending[next_page] = asyncio.create_task(fetch(next_page))
-                    next_page += 1
-                result = await pending.pop(page)
-                writer.checkpoint.count("invalid_items_skipped", result.skipped)
-                records = result.results
-                if shard.limit is not None:
-                    records = records[: max(0, shard.limit - writer.records)]
-                accepted = await writer.add_unit(page, records)
-                self.progress.advance(1, accepted)
-                if shard.limit is not None and writer.records >= shard.limit:
-                    break
-                if not result.results and page >= result.total_pages:
-                    break
-        finally:
-            for task in pending.values():
-                task.cancel()
-            if pending:
-                await asyncio.gather(*pending.values(), return_exceptions=True)
+async def save_changes_state(ctx: RunContext, run_id: str) -> None:
+    """Record the end of a successful `--changes` run; only ever after its manifest."""
+    for media in ctx.settings.media:
+        body = {"until": ctx.settings.partition_date.isoformat(), "run_id": run_id}
+        await ctx.storage.put(ctx.layout.state_key(_state_name(media)), orjson.dumps(body))
 
 
 async def ingest(
@@ -249,25 +188,14 @@ async def ingest(
     """Run one ingest into the lake; resume an unfinished run with the same parameters."""
     settings.require_credentials()
     layout = layout or LakeLayout()
-    progress = progress or NullProgress()
-    should_stop = should_stop or (lambda: False)
     plan = plan_run(settings)
     started = time.monotonic()
-    now = datetime.now(UTC)
-    record_key = layout.run_record_key(plan.run_key)
-    stored = await storage.get(record_key)
-    resumed = stored is not None
+    run_id, started_at, resumed = await claim_run(
+        storage, layout, plan.run_key, require_resume=require_resume
+    )
+    progress = progress or NullProgress()
     if resumed:
-        record = orjson.loads(stored or b"{}")
-        run_id, started_at = str(record["run_id"]), str(record["started_at"])
         progress.note(f"resuming run {run_id} (started {started_at})")
-    else:
-        if require_resume:
-            raise ConfigError("--resume: no unfinished run with these parameters and date")
-        run_id, started_at = new_run_id(now), now.isoformat(timespec="seconds")
-        record_data = {"run_id": run_id, "started_at": started_at, "version": __version__}
-        await storage.put(record_key, orjson.dumps(record_data))
-
     async with TmdbClient(
         settings.api_url,
         api_key=settings.api_key,
@@ -278,20 +206,17 @@ async def ingest(
         max_attempts=settings.max_attempts,
         transport=transport,
     ) as tmdb:
-        runner = DiscoverRunner(
-            settings, tmdb, storage, layout, plan.run_key, progress, should_stop
+        ctx = RunContext(
+            settings, tmdb, storage, layout, plan.run_key, progress, should_stop or (lambda: False)
         )
         manifest = await read_manifest(storage, layout, settings.partition_date, run_id)
         complete = True
-        checkpoints: list[ShardCheckpoint] = []
         if manifest is None:
             try:
-                checkpoints = await runner.run_shards(list(plan.shards))
-            except _Stopped:
+                checkpoints = await collect(ctx, plan)
+            except Stopped:
                 complete = False
-        if complete:
-            datasets = [settings.dataset_for(media) for media in settings.media]
-            if manifest is None:
+            if complete:
                 manifest = await commit_run(
                     storage,
                     layout,
@@ -300,26 +225,17 @@ async def ingest(
                     day=settings.partition_date,
                     fmt=settings.file_format,
                     checkpoints=checkpoints,
-                    datasets=datasets,
-                    manifest={
-                        "run_id": run_id,
-                        "tool": "tmdb-lake",
-                        "version": __version__,
-                        "partition_date": settings.partition_date.isoformat(),
-                        "started_at": started_at,
-                        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "filters": _filters(settings),
-                        "format": settings.file_format,
-                        "requests": tmdb.stats.as_dict(),
-                    },
+                    datasets=settings.datasets(),
+                    manifest=_manifest_head(settings, run_id, started_at, tmdb),
                 )
-            else:  # crashed after the manifest: only the clean-up is left
-                await remove_stale_parts(storage, layout, settings.partition_date, manifest)
-                await storage.delete(await storage.list(layout.staging_prefix(plan.run_key)))
+                if settings.mode == "changes":
+                    await save_changes_state(ctx, run_id)
+        else:  # a crash after the manifest: only the clean-up is left
+            await remove_stale_parts(storage, layout, settings.partition_date, manifest)
+            await storage.delete(await storage.list(layout.staging_prefix(plan.run_key)))
         stats = tmdb.stats
 
-    finished = datetime.now(UTC)
-    datasets_view: dict[str, Any] = (manifest or {}).get("datasets", {})
+    datasets: dict[str, Any] = (manifest or {}).get("datasets", {})
     return RunReport(
         run_id=run_id,
         run_key=plan.run_key,
@@ -328,10 +244,10 @@ async def ingest(
         complete=complete,
         resumed=resumed,
         started_at=started_at,
-        finished_at=finished.isoformat(timespec="seconds"),
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         seconds=time.monotonic() - started,
-        records={name: int(v["records"]) for name, v in datasets_view.items()},
-        files={name: len(v["files"]) for name, v in datasets_view.items()},
+        records={name: int(v["records"]) for name, v in datasets.items()},
+        files={name: len(v["files"]) for name, v in datasets.items()},
         manifest=layout.manifest_key(settings.partition_date, run_id) if complete else None,
         requests=stats.requests,
         retries=stats.retries,
@@ -341,18 +257,35 @@ async def ingest(
     )
 
 
-def _filters(settings: Settings) -> dict[str, Any]:
+def _manifest_head(
+    settings: Settings, run_id: str, started_at: str, tmdb: TmdbClient
+) -> dict[str, Any]:
     view = settings.public_view()
-    keys = (
+    filters = (
+        "mode",
         "media",
         "limit",
         "genres",
         "language",
         "released_from",
         "released_until",
+        "since",
+        "min_popularity",
+        "details",
+        "appends_movie",
+        "appends_tv",
         "records_per_file",
         "movies_dataset",
         "series_dataset",
-        "details",
     )
-    return {key: view[key] for key in keys}
+    return {
+        "run_id": run_id,
+        "tool": "tmdb-lake",
+        "version": __version__,
+        "partition_date": settings.partition_date.isoformat(),
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "filters": {key: view[key] for key in filters},
+        "format": settings.file_format,
+        "requests": tmdb.stats.as_dict(),
+    }

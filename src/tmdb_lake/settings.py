@@ -19,9 +19,10 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from tmdb_lake.errors import ConfigError
+from tmdb_lake.lake.layout import FileFormat
 from tmdb_lake.tmdb.queries import MediaType
 
-from tmdb_lake.lake.layout import FileFormat
+RunMode = Literal["discover", "catalog", "changes"]
 
 MAX_RECORDS_PER_FILE = 10_000
 MAX_APPENDS = 20
@@ -74,7 +75,10 @@ class Settings:
     file_format: FileFormat = "json"
     movies_dataset: str = "movies"
     series_dataset: str = "series"
+    mode: RunMode = "discover"
     details: bool = False
+    since: date | None = None
+    min_popularity: float | None = None
     appends_movie: tuple[str, ...] = ("credits", "keywords", "external_ids", "release_dates")
     appends_tv: tuple[str, ...] = ("credits", "keywords", "external_ids", "content_ratings")
     api_key: Secret | None = None
@@ -102,6 +106,14 @@ class Settings:
                 f"--released-from {self.released_from} is after "
                 f"--released-until {self.released_until}"
             )
+        if self.since is not None and self.mode != "changes":
+            raise ConfigError("--since only applies to --changes runs")
+        if self.mode != "discover" and self.limit is not None:
+            raise ConfigError(f"--limit does not apply to --{self.mode} runs")
+        reserved = {"movie_details", "series_details", "genres_movie", "genres_tv"}
+        for name in (self.movies_dataset, self.series_dataset):
+            if name in reserved:
+                raise ConfigError(f"dataset name {name!r} is reserved for tmdb-lake's own datasets")
         if self.movies_dataset == self.series_dataset:
             raise ConfigError(
                 f"movies and series datasets must differ (both {self.movies_dataset!r}): "
@@ -111,6 +123,25 @@ class Settings:
     def dataset_for(self, media: MediaType) -> str:
         """Name the dataset (folder) that holds discover records of one media type."""
         return self.movies_dataset if media is MediaType.MOVIE else self.series_dataset
+
+    def details_dataset_for(self, media: MediaType) -> str:
+        """Name the dataset that holds details of one media type."""
+        return "movie_details" if media is MediaType.MOVIE else "series_details"
+
+    def genres_dataset_for(self, media: MediaType) -> str:
+        """Name the dataset that holds the genre list of one media type."""
+        return f"genres_{media.value}"
+
+    def datasets(self) -> list[str]:
+        """Name every dataset this run writes, in a stable order."""
+        names: list[str] = []
+        for media in self.media:
+            if self.mode == "discover":
+                names.append(self.dataset_for(media))
+            if self.mode != "discover" or self.details:
+                names.append(self.details_dataset_for(media))
+            names.append(self.genres_dataset_for(media))
+        return names
 
     def appends_for(self, media: MediaType) -> tuple[str, ...]:
         """Give the `append_to_response` items for details of one media type."""
@@ -244,6 +275,29 @@ def _parse_appends(name: str, raw: str) -> tuple[str, ...]:
     return items
 
 
+def _parse_mode(name: str, raw: str) -> RunMode:
+    value = raw.strip().lower()
+    if value == "discover":
+        return "discover"
+    if value == "catalog":
+        return "catalog"
+    if value == "changes":
+        return "changes"
+    raise ConfigError(f"{name} {raw!r} is not a run mode (discover, catalog or changes)")
+
+
+def _parse_optional_float(name: str, raw: str) -> float | None:
+    if not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} {raw!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be zero or more, got {raw}")
+    return value
+
+
 def _parse_bool(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in ("1", "true", "yes", "on"):
@@ -318,73 +372,225 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("lake", ("TMDB_LAKE_URI",), _parse_lake,
-           "lake root: a folder (default ./lake) or s3://bucket/prefix", "--lake", "URI"),
-    Option("media", ("TMDB_LAKE_MEDIA",), _parse_media,
-           "media types, comma-separated (default movie,tv)", "--media", "LIST"),
-    Option("limit", ("TMDB_LAKE_LIMIT",), _parse_limit,
-           "at most N records per media type (default: every matching record; "
-           "--limit 100 reproduces the original script)", "--limit", "N"),
-    Option("records_per_file", ("TMDB_LAKE_RECORDS_PER_FILE",), _parse_records_per_file,
-           "records per file, 1..10000 (default 100); files also stay under 10 MB",
-           "--records-per-file", "N"),
-    Option("partition_date", ("TMDB_LAKE_DATE",), _parse_date,
-           "partition date YYYY-MM-DD (default today, UTC)", "--date", "DATE"),
-    Option("genres", ("TMDB_LAKE_GENRES",), _parse_genres,
-           "TMDB genre ids in TMDB's own syntax: comma = AND, pipe = OR "
-           "(default 16,35: animation AND comedy; empty for all)", "--genres", "IDS"),
-    Option("language", ("TMDB_LAKE_LANGUAGE",), _parse_language,
-           "response language (default pt-BR)", "--language", "TAG"),
-    Option("released_from", ("TMDB_LAKE_RELEASED_FROM",), _parse_optional_date,
-           "earliest release date: primary_release_date.gte for movies, "
-           "first_air_date.gte for TV (default none)", "--released-from", "DATE"),
-    Option("released_until", ("TMDB_LAKE_RELEASED_UNTIL",), _parse_optional_date,
-           "latest release date: primary_release_date.lte for movies, "
-           "first_air_date.lte for TV (default 2023-12-31; 'none' for no bound)",
-           "--released-until", "DATE"),
-    Option("file_format", ("TMDB_LAKE_FORMAT",), _parse_format,
-           "json: one indented JSON array per file (default, as the original); "
-           "jsonl: one record per line (Athena, Spark)", "--format", "FORMAT"),
-    Option("movies_dataset", ("TMDB_LAKE_MOVIES_DATASET",), _parse_dataset,
-           "dataset (folder) name for movies (default movies)", "--movies-dataset", "NAME"),
-    Option("series_dataset", ("TMDB_LAKE_SERIES_DATASET",), _parse_dataset,
-           "dataset (folder) name for series (default series)", "--series-dataset", "NAME"),
-    Option("details", ("TMDB_LAKE_DETAILS",), _parse_bool,
-           "also fetch /movie/{id} and /tv/{id} details for every collected id", None),
-    Option("appends_movie", ("TMDB_LAKE_APPENDS_MOVIE",), _parse_appends,
-           "append_to_response for movie details (default "
-           "credits,keywords,external_ids,release_dates)", "--appends-movie", "LIST"),
-    Option("appends_tv", ("TMDB_LAKE_APPENDS_TV",), _parse_appends,
-           "append_to_response for TV details (default "
-           "credits,keywords,external_ids,content_ratings)", "--appends-tv", "LIST"),
-    Option("api_key", ("TMDB_API_KEY", "API_KEY"), _parse_secret,
-           "TMDB v3 API key (sent as the api_key query parameter)"),
-    Option("access_token", ("TMDB_ACCESS_TOKEN",), _parse_secret,
-           "TMDB v4 read access token (sent as Authorization: Bearer; preferred)"),
-    Option("api_url", ("TMDB_API_URL",), _parse_http_url,
-           f"TMDB API base URL (default {DEFAULT_API_URL})"),
-    Option("exports_url", ("TMDB_EXPORTS_URL",), _parse_http_url,
-           f"TMDB daily ID exports base URL (default {DEFAULT_EXPORTS_URL})"),
-    Option("rate_limit", ("TMDB_LAKE_RATE_LIMIT",), _parse_positive_float,
-           "client-side limit in requests per second (default 40)", "--rate-limit", "RPS"),
-    Option("concurrency", ("TMDB_LAKE_CONCURRENCY",), _parse_positive_int,
-           "requests in flight at once (default 16)", "--concurrency", "N"),
-    Option("timeout", ("TMDB_LAKE_TIMEOUT",), _parse_positive_float,
-           "seconds before a TMDB request times out (default 10)", "--timeout", "SECONDS"),
-    Option("max_attempts", ("TMDB_LAKE_MAX_ATTEMPTS",), _parse_positive_int,
-           "attempts per request before the run fails (default 6)", "--max-attempts", "N"),
-    Option("keep_local", ("TMDB_LAKE_KEEP_LOCAL",), _parse_path,
-           "also keep a local copy of every file written to the lake", "--keep-local", "DIR"),
-    Option("s3_endpoint_url", ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"), _parse_optional_str,
-           "S3-compatible endpoint (MinIO, SeaweedFS, ...)"),
-    Option("aws_region", ("AWS_REGION", "AWS_DEFAULT_REGION"), _parse_optional_str,
-           "AWS region of the bucket"),
-    Option("aws_access_key_id", ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"), _parse_secret,
-           "AWS access key id (the original script's AWS_ACCESS_KEY works too)"),
-    Option("aws_secret_access_key", ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"), _parse_secret,
-           "AWS secret access key (the original script's AWS_SECRET_KEY works too)"),
-    Option("aws_session_token", ("AWS_SESSION_TOKEN", "SESSION_TOKEN"), _parse_secret,
-           "AWS session token (the original script's SESSION_TOKEN works too)"),
+    Option(
+        "lake",
+        ("TMDB_LAKE_URI",),
+        _parse_lake,
+        "lake root: a folder (default ./lake) or s3://bucket/prefix",
+        "--lake",
+        "URI",
+    ),
+    Option(
+        "media",
+        ("TMDB_LAKE_MEDIA",),
+        _parse_media,
+        "media types, comma-separated (default movie,tv)",
+        "--media",
+        "LIST",
+    ),
+    Option(
+        "limit",
+        ("TMDB_LAKE_LIMIT",),
+        _parse_limit,
+        "at most N records per media type (default: every matching record; "
+        "--limit 100 reproduces the original script)",
+        "--limit",
+        "N",
+    ),
+    Option(
+        "records_per_file",
+        ("TMDB_LAKE_RECORDS_PER_FILE",),
+        _parse_records_per_file,
+        "records per file, 1..10000 (default 100); files also stay under 10 MB",
+        "--records-per-file",
+        "N",
+    ),
+    Option(
+        "partition_date",
+        ("TMDB_LAKE_DATE",),
+        _parse_date,
+        "partition date YYYY-MM-DD (default today, UTC)",
+        "--date",
+        "DATE",
+    ),
+    Option(
+        "genres",
+        ("TMDB_LAKE_GENRES",),
+        _parse_genres,
+        "TMDB genre ids in TMDB's own syntax: comma = AND, pipe = OR "
+        "(default 16,35: animation AND comedy; empty for all)",
+        "--genres",
+        "IDS",
+    ),
+    Option(
+        "language",
+        ("TMDB_LAKE_LANGUAGE",),
+        _parse_language,
+        "response language (default pt-BR)",
+        "--language",
+        "TAG",
+    ),
+    Option(
+        "released_from",
+        ("TMDB_LAKE_RELEASED_FROM",),
+        _parse_optional_date,
+        "earliest release date: primary_release_date.gte for movies, "
+        "first_air_date.gte for TV (default none)",
+        "--released-from",
+        "DATE",
+    ),
+    Option(
+        "released_until",
+        ("TMDB_LAKE_RELEASED_UNTIL",),
+        _parse_optional_date,
+        "latest release date: primary_release_date.lte for movies, "
+        "first_air_date.lte for TV (default 2023-12-31; 'none' for no bound)",
+        "--released-until",
+        "DATE",
+    ),
+    Option(
+        "file_format",
+        ("TMDB_LAKE_FORMAT",),
+        _parse_format,
+        "json: one indented JSON array per file (default, as the original); "
+        "jsonl: one record per line (Athena, Spark)",
+        "--format",
+        "FORMAT",
+    ),
+    Option(
+        "movies_dataset",
+        ("TMDB_LAKE_MOVIES_DATASET",),
+        _parse_dataset,
+        "dataset (folder) name for movies (default movies)",
+        "--movies-dataset",
+        "NAME",
+    ),
+    Option(
+        "series_dataset",
+        ("TMDB_LAKE_SERIES_DATASET",),
+        _parse_dataset,
+        "dataset (folder) name for series (default series)",
+        "--series-dataset",
+        "NAME",
+    ),
+    Option(
+        "details",
+        ("TMDB_LAKE_DETAILS",),
+        _parse_bool,
+        "also fetch /movie/{id} and /tv/{id} details for every collected id",
+        None,
+    ),
+    Option(
+        "appends_movie",
+        ("TMDB_LAKE_APPENDS_MOVIE",),
+        _parse_appends,
+        "append_to_response for movie details (default "
+        "credits,keywords,external_ids,release_dates)",
+        "--appends-movie",
+        "LIST",
+    ),
+    Option(
+        "appends_tv",
+        ("TMDB_LAKE_APPENDS_TV",),
+        _parse_appends,
+        "append_to_response for TV details (default credits,keywords,external_ids,content_ratings)",
+        "--appends-tv",
+        "LIST",
+    ),
+    Option(
+        "api_key",
+        ("TMDB_API_KEY", "API_KEY"),
+        _parse_secret,
+        "TMDB v3 API key (sent as the api_key query parameter)",
+    ),
+    Option(
+        "access_token",
+        ("TMDB_ACCESS_TOKEN",),
+        _parse_secret,
+        "TMDB v4 read access token (sent as Authorization: Bearer; preferred)",
+    ),
+    Option(
+        "api_url",
+        ("TMDB_API_URL",),
+        _parse_http_url,
+        f"TMDB API base URL (default {DEFAULT_API_URL})",
+    ),
+    Option(
+        "exports_url",
+        ("TMDB_EXPORTS_URL",),
+        _parse_http_url,
+        f"TMDB daily ID exports base URL (default {DEFAULT_EXPORTS_URL})",
+    ),
+    Option(
+        "rate_limit",
+        ("TMDB_LAKE_RATE_LIMIT",),
+        _parse_positive_float,
+        "client-side limit in requests per second (default 40)",
+        "--rate-limit",
+        "RPS",
+    ),
+    Option(
+        "concurrency",
+        ("TMDB_LAKE_CONCURRENCY",),
+        _parse_positive_int,
+        "requests in flight at once (default 16)",
+        "--concurrency",
+        "N",
+    ),
+    Option(
+        "timeout",
+        ("TMDB_LAKE_TIMEOUT",),
+        _parse_positive_float,
+        "seconds before a TMDB request times out (default 10)",
+        "--timeout",
+        "SECONDS",
+    ),
+    Option(
+        "max_attempts",
+        ("TMDB_LAKE_MAX_ATTEMPTS",),
+        _parse_positive_int,
+        "attempts per request before the run fails (default 6)",
+        "--max-attempts",
+        "N",
+    ),
+    Option(
+        "keep_local",
+        ("TMDB_LAKE_KEEP_LOCAL",),
+        _parse_path,
+        "also keep a local copy of every file written to the lake",
+        "--keep-local",
+        "DIR",
+    ),
+    Option(
+        "s3_endpoint_url",
+        ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+        _parse_optional_str,
+        "S3-compatible endpoint (MinIO, SeaweedFS, ...)",
+    ),
+    Option(
+        "aws_region",
+        ("AWS_REGION", "AWS_DEFAULT_REGION"),
+        _parse_optional_str,
+        "AWS region of the bucket",
+    ),
+    Option(
+        "aws_access_key_id",
+        ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"),
+        _parse_secret,
+        "AWS access key id (the original script's AWS_ACCESS_KEY works too)",
+    ),
+    Option(
+        "aws_secret_access_key",
+        ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"),
+        _parse_secret,
+        "AWS secret access key (the original script's AWS_SECRET_KEY works too)",
+    ),
+    Option(
+        "aws_session_token",
+        ("AWS_SESSION_TOKEN", "SESSION_TOKEN"),
+        _parse_secret,
+        "AWS session token (the original script's SESSION_TOKEN works too)",
+    ),
 )
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import zlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -198,24 +200,44 @@ class TmdbClient:
             raise kind(message, endpoint=path, status=last.status, attempts=attempts) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def get_bytes(self, url: str) -> bytes | None:
-        """GET an absolute URL outside the API (the ID exports); None when it is 404."""
+    async def stream_gzip_lines(self, url: str) -> AsyncIterator[bytes]:
+        """Stream the lines of a gzip file outside the API (the daily ID exports).
+
+        Memory stays flat whatever the file's size. A missing file (403 or 404, as the
+        CDN answers before the day's export is published) raises `NotFoundError`.
+        """
         async with self._in_flight:
             try:
-                response = await self._http.get(url, params={})
-            except httpx.TransportError as exc:
+                async with self._http.stream("GET", url) as response:
+                    if response.status_code in (403, 404):
+                        raise NotFoundError(
+                            f"{redact_url(url)}: HTTP {response.status_code}",
+                            endpoint=url,
+                            status=response.status_code,
+                        )
+                    if response.status_code != 200:
+                        raise UpstreamError(
+                            f"{redact_url(url)}: HTTP {response.status_code}",
+                            endpoint=url,
+                            status=response.status_code,
+                        )
+                    inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+                    tail = b""
+                    async for chunk in response.aiter_raw():
+                        self.stats.bytes_received += len(chunk)
+                        lines = (tail + inflate.decompress(chunk)).split(b"\n")
+                        tail = lines.pop()
+                        for line in lines:
+                            yield line
+                    tail += inflate.flush()
+                    if not inflate.eof:
+                        raise UpstreamError(f"{redact_url(url)}: truncated gzip", endpoint=url)
+                    if tail.strip():
+                        yield tail
+            except (httpx.TransportError, zlib.error) as exc:
                 raise UpstreamError(
                     f"{redact_url(url)}: {type(exc).__name__}", endpoint=url
                 ) from None
-        if response.status_code in (403, 404):
-            return None
-        if response.status_code != 200:
-            raise UpstreamError(
-                f"{redact_url(url)}: HTTP {response.status_code}",
-                endpoint=url,
-                status=response.status_code,
-            )
-        return response.content
 
     # ------------------------------------------------------------ internals --
 

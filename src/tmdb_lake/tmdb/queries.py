@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 PAGE_SIZE = 20
 """Results per discover page: fixed by TMDB."""
@@ -20,7 +20,7 @@ MAX_PAGE = 500
 MAX_RESULTS_PER_QUERY = PAGE_SIZE * MAX_PAGE
 
 
-class MediaType(str, Enum):
+class MediaType(StrEnum):
     """A TMDB media type, with the parts of the API that differ between them."""
 
     MOVIE = "movie"

@@ -1,0 +1,1 @@
+"""Collectors: what each kind of shard fetches from TMDB and hands to the lake writer."""

@@ -1,0 +1,124 @@
+"""Details shards: `/movie/{id}` and `/tv/{id}` (with append_to_response) for a batch of ids.
+
+A batch is either one staged discover part (its records' ids) or one id batch file
+written by the catalog or changes planner. Titles TMDB has deleted (404) are counted
+in the manifest, not fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from tmdb_lake.collect.context import RunContext
+from tmdb_lake.collect.ordered import fetch_in_order
+from tmdb_lake.errors import StorageError
+from tmdb_lake.lake.writer import ShardCheckpoint, decode_records
+from tmdb_lake.tmdb.queries import MediaType
+
+SHARDS_AT_ONCE = 4
+"""Details shards run side by side, so the request pipe stays full at shard boundaries."""
+
+
+@dataclass(frozen=True)
+class IdBatch:
+    """A details shard: which ids to fetch, and where they are listed."""
+
+    media: MediaType
+    shard_id: str
+    source_key: str
+    source_kind: str  # "part": a staged discover part; "ids": a JSON array of ids
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise (for Step Functions payloads)."""
+        return {
+            "media": self.media.value,
+            "shard_id": self.shard_id,
+            "source_key": self.source_key,
+            "source_kind": self.source_kind,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> IdBatch:
+        """Read back `to_dict`."""
+        return cls(MediaType(raw["media"]), raw["shard_id"], raw["source_key"], raw["source_kind"])
+
+
+def batches_from_discover(
+    checkpoints: list[ShardCheckpoint], media_of: dict[str, MediaType]
+) -> list[IdBatch]:
+    """Give one details batch per staged discover part."""
+    batches: list[IdBatch] = []
+    for checkpoint in checkpoints:
+        media = media_of.get(checkpoint.dataset)
+        if media is None:
+            continue
+        for index, part in enumerate(checkpoint.parts):
+            batches.append(IdBatch(media, f"{checkpoint.shard_id}-d{index:05d}", part.key, "part"))
+    return batches
+
+
+class DetailsCollector:
+    """Fetches details for batches of ids into the details datasets."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+
+    async def run_batches(self, batches: list[IdBatch]) -> list[ShardCheckpoint]:
+        """Run batches a few at a time; give their checkpoints in batch order."""
+        results: list[ShardCheckpoint | None] = [None] * len(batches)
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for index in range(len(batches)):
+            queue.put_nowait(index)
+
+        async def worker() -> None:
+            while not queue.empty():
+                index = queue.get_nowait()
+                results[index] = await self.run(batches[index])
+
+        await asyncio.gather(*(worker() for _ in range(min(SHARDS_AT_ONCE, len(batches)))))
+        return [checkpoint for checkpoint in results if checkpoint is not None]
+
+    async def run(self, batch: IdBatch) -> ShardCheckpoint:
+        """Fetch the details of one batch (resuming from its checkpoint)."""
+        ctx = self.ctx
+        settings = ctx.settings
+        dataset = settings.details_dataset_for(batch.media)
+        writer = await ctx.open_writer(dataset, batch.shard_id, dedupe=False)
+        if writer.checkpoint.done:
+            return writer.checkpoint
+        ids = await self._ids(batch)
+        start = writer.checkpoint.next_unit
+        ctx.progress.add_total(len(ids) - start)
+        appends = settings.appends_for(batch.media)
+
+        async def fetch(index: int) -> dict[str, Any] | None:
+            return await ctx.tmdb.details(batch.media, ids[index], settings.language, appends)
+
+        def lookahead() -> int:
+            return ctx.lookahead
+
+        async with aclosing(fetch_in_order(range(start, len(ids)), fetch, lookahead)) as results:
+            async for index, record in results:
+                ctx.check_stop()
+                if record is None:
+                    writer.checkpoint.count("details_not_found")
+                    accepted = await writer.add_unit(index, [])
+                else:
+                    accepted = await writer.add_unit(index, [record])
+                ctx.progress.advance(1, accepted)
+        return await writer.finish()
+
+    async def _ids(self, batch: IdBatch) -> list[int]:
+        data = await self.ctx.storage.get(batch.source_key)
+        if data is None:
+            raise StorageError(f"staged id source {batch.source_key} is missing from the lake")
+        if batch.source_kind == "part":
+            return [
+                int(record["id"]) for record in decode_records(data, self.ctx.settings.file_format)
+            ]
+        return [int(i) for i in orjson.loads(data)]

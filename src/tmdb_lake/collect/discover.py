@@ -1,0 +1,106 @@
+"""Discover shards: page a date window of `/discover/{movie,tv}` into staged parts.
+
+A window that matches more than TMDB's 10,000-result cap splits itself into narrower
+windows (recorded in its checkpoint, so a resumed run follows the same split).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from contextlib import aclosing
+
+from tmdb_lake.collect.context import RunContext
+from tmdb_lake.collect.ordered import fetch_in_order
+from tmdb_lake.lake.writer import ShardCheckpoint, ShardWriter
+from tmdb_lake.plan import DiscoverShard, base_query, needs_split, split_window
+from tmdb_lake.tmdb.client import DiscoverPage
+from tmdb_lake.tmdb.queries import MAX_PAGE, MAX_RESULTS_PER_QUERY, PAGE_SIZE, DiscoverQuery
+
+SPARE_PAGES = 5
+"""Extra pages a `--limit` shard may read when TMDB repeats records across pages."""
+
+
+class DiscoverCollector:
+    """Runs discover shards and the windows they split into."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+
+    async def run_shards(self, shards: list[DiscoverShard]) -> list[ShardCheckpoint]:
+        """Run shards concurrently; give every checkpoint (split parents included)."""
+        results = await asyncio.gather(*(self.run(shard) for shard in shards))
+        return [checkpoint for result in results for checkpoint in result]
+
+    async def run(self, shard: DiscoverShard) -> list[ShardCheckpoint]:
+        """Run one shard (and the windows it splits into)."""
+        ctx = self.ctx
+        dataset = ctx.settings.dataset_for(shard.media)
+        writer = await ctx.open_writer(dataset, shard.shard_id, dedupe=True)
+        checkpoint = writer.checkpoint
+        if checkpoint.done:
+            children = [DiscoverShard.from_dict(raw) for raw in checkpoint.info.get("split", [])]
+            return [checkpoint, *await self.run_shards(children)]
+        query = shard.query(base_query(ctx.settings, shard.media))
+        first: DiscoverPage | None = None
+        if "total_pages" not in checkpoint.info:
+            ctx.check_stop()
+            first = await ctx.tmdb.discover_page(query, 1)
+            checkpoint.info["total_pages"] = first.total_pages
+            checkpoint.info["total_results"] = first.total_results
+            if needs_split(shard, first.total_results):
+                children = split_window(shard, first.total_results, ctx.settings.partition_date)
+                if children:
+                    ctx.progress.note(
+                        f"{shard.shard_id}: {first.total_results:,} results over TMDB's cap, "
+                        f"split into {len(children)} date windows"
+                    )
+                    await writer.finish(split=[child.to_dict() for child in children])
+                    return [checkpoint, *await self.run_shards(children)]
+                checkpoint.count("unreachable", first.total_results - MAX_RESULTS_PER_QUERY)
+        total_pages = min(int(checkpoint.info["total_pages"]), MAX_PAGE)
+        expected_pages = total_pages
+        if shard.limit is not None:
+            expected_pages = min(total_pages, math.ceil(shard.limit / PAGE_SIZE))
+            total_pages = min(total_pages, expected_pages + SPARE_PAGES)
+        start = max(checkpoint.next_unit, 1)
+        ctx.progress.add_total(max(0, expected_pages - start + 1))
+        await self._fetch_pages(shard, query, writer, range(start, total_pages + 1), first)
+        await writer.finish()
+        return [checkpoint]
+
+    async def _fetch_pages(
+        self,
+        shard: DiscoverShard,
+        query: DiscoverQuery,
+        writer: ShardWriter,
+        pages: range,
+        first: DiscoverPage | None,
+    ) -> None:
+        """Fetch pages concurrently, feeding the writer strictly in page order."""
+        ctx = self.ctx
+
+        async def fetch(page: int) -> DiscoverPage:
+            if page == 1 and first is not None:
+                return first
+            return await ctx.tmdb.discover_page(query, page)
+
+        def lookahead() -> int:
+            if shard.limit is None:
+                return ctx.lookahead
+            missing = shard.limit - writer.records
+            return max(1, min(ctx.lookahead, math.ceil(missing / PAGE_SIZE)))
+
+        async with aclosing(fetch_in_order(pages, fetch, lookahead)) as results:
+            async for page, result in results:
+                ctx.check_stop()
+                writer.checkpoint.count("invalid_items_skipped", result.skipped)
+                records = result.results
+                if shard.limit is not None:
+                    records = records[: max(0, shard.limit - writer.records)]
+                accepted = await writer.add_unit(page, records)
+                ctx.progress.advance(1, accepted)
+                if shard.limit is not None and writer.records >= shard.limit:
+                    break
+                if not result.results and page >= result.total_pages:
+                    break
