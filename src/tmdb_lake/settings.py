@@ -474,6 +474,30 @@ OPTIONS: tuple[Option, ...] = (
         "NAME",
     ),
     Option(
+        "mode",
+        ("TMDB_LAKE_MODE",),
+        _parse_mode,
+        "discover (default), catalog (--catalog) or changes (--changes)",
+        None,
+    ),
+    Option(
+        "since",
+        ("TMDB_LAKE_SINCE",),
+        _parse_optional_date,
+        "--changes: start of the window (default: the end of the last successful "
+        "--changes run, else the day before the run's date)",
+        "--since",
+        "DATE",
+    ),
+    Option(
+        "min_popularity",
+        ("TMDB_LAKE_MIN_POPULARITY",),
+        _parse_optional_float,
+        "--catalog: skip export entries less popular than this",
+        "--min-popularity",
+        "X",
+    ),
+    Option(
         "details",
         ("TMDB_LAKE_DETAILS",),
         _parse_bool,
