@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         if argv and argv[0] == "simulate":
-            from tmdb_lake.simulator.__main__ import main as simulate_main
+            from tmdb_lake.simulator.cli import main as simulate_main
 
             return simulate_main(argv[1:])
         args = build_parser().parse_args(argv)

@@ -7,7 +7,7 @@ even when page 3 arrived first. A bounded look-ahead keeps memory flat.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -18,7 +18,7 @@ async def fetch_in_order(
     items: Iterable[T],
     fetch: Callable[[T], Awaitable[R]],
     lookahead: Callable[[], int],
-) -> AsyncIterator[tuple[T, R]]:
+) -> AsyncGenerator[tuple[T, R], None]:
     """Yield `(item, await fetch(item))` in the order of `items`, fetching ahead.
 
     At most `lookahead()` fetches are in flight. Leaving the loop early (or an error)
