@@ -85,6 +85,53 @@ class DiscoverShard:
 
 
 @dataclass(frozen=True)
+class DetailsShard:
+    """Details of a batch of ids, listed in a staged file of the run.
+
+    The file is a staged discover part (`source_kind="part"`: its records' ids) or an id
+    batch written by the catalog or changes planner (`"ids"`: a JSON array).
+    """
+
+    media: MediaType
+    shard_id: str
+    source_key: str
+    source_kind: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise (for checkpoints and Step Functions payloads)."""
+        return {
+            "media": self.media.value,
+            "shard_id": self.shard_id,
+            "source_key": self.source_key,
+            "source_kind": self.source_kind,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> DetailsShard:
+        """Read back `to_dict`."""
+        return cls(MediaType(raw["media"]), raw["shard_id"], raw["source_key"], raw["source_kind"])
+
+
+Shard = DiscoverShard | DetailsShard
+
+
+def shard_to_dict(shard: Shard) -> dict[str, Any]:
+    """Serialise any shard with its kind, for Step Functions payloads."""
+    kind = "discover" if isinstance(shard, DiscoverShard) else "details"
+    return {"kind": kind, **shard.to_dict()}
+
+
+def shard_from_dict(raw: dict[str, Any]) -> Shard:
+    """Read back `shard_to_dict`."""
+    body = {k: v for k, v in raw.items() if k != "kind"}
+    if raw.get("kind") == "discover":
+        return DiscoverShard.from_dict(body)
+    if raw.get("kind") == "details":
+        return DetailsShard.from_dict(body)
+    raise ValueError(f"unknown shard kind {raw.get('kind')!r}")
+
+
+@dataclass(frozen=True)
 class RunPlan:
     """What a run will do: its identity and its first shards."""
 

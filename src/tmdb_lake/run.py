@@ -6,6 +6,7 @@ A run whose parameters and date match an unfinished one resumes it.
 
 from __future__ import annotations
 
+import asyncio
 import resource
 import secrets
 import time
@@ -19,16 +20,16 @@ import orjson
 
 from tmdb_lake import __version__
 from tmdb_lake.collect.context import NullProgress, Progress, RunContext, Stopped
-from tmdb_lake.collect.details import DetailsCollector, IdBatch, batches_from_discover
+from tmdb_lake.collect.details import DetailsCollector
 from tmdb_lake.collect.discover import DiscoverCollector
 from tmdb_lake.collect.genres import collect_genres
 from tmdb_lake.collect.ids import plan_catalog, plan_changes
-from tmdb_lake.errors import ConfigError
+from tmdb_lake.errors import ConfigError, StorageError
 from tmdb_lake.lake.commit import commit_run, read_manifest, remove_stale_parts
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.storage import Storage, open_storage
 from tmdb_lake.lake.writer import ShardCheckpoint
-from tmdb_lake.plan import RunPlan, plan_run
+from tmdb_lake.plan import DetailsShard, DiscoverShard, RunPlan, Shard, plan_run
 from tmdb_lake.settings import Settings
 from tmdb_lake.tmdb.client import TmdbClient
 from tmdb_lake.tmdb.queries import MediaType
@@ -125,26 +126,56 @@ async def claim_run(
     return run_id, started_at, False
 
 
-async def collect(ctx: RunContext, plan: RunPlan) -> list[ShardCheckpoint]:
-    """Run every shard of the run's mode; give their checkpoints (raises `Stopped`)."""
+async def plan_shards(ctx: RunContext, plan: RunPlan, *, probe: bool = False) -> list[Shard]:
+    """Give the run's shards: discover windows, or details batches of the catalog/changes.
+
+    With `probe`, discover windows are split under TMDB's cap up front (page 1 requests
+    only), so that a distributed runner can map over them; locally they split as they run.
+    """
     settings = ctx.settings
-    checkpoints: list[ShardCheckpoint] = []
-    batches: list[IdBatch] = []
+    shards: list[Shard] = []
     if settings.mode == "discover":
-        found = await DiscoverCollector(ctx).run_shards(list(plan.shards))
-        checkpoints.extend(found)
-        if settings.details:
-            media_of = {settings.dataset_for(m): m for m in settings.media}
-            batches = batches_from_discover(found, media_of)
+        if not probe:
+            return list(plan.shards)
+        collector = DiscoverCollector(ctx)
+        for root in plan.shards:
+            shards.extend(await collector.probe_leaves(root))
     elif settings.mode == "catalog":
         for media in settings.media:
-            batches.extend(await plan_catalog(ctx, media))
+            shards.extend(await plan_catalog(ctx, media))
     else:
         for media in settings.media:
             since, until = await changes_window(ctx, media)
-            batches.extend(await plan_changes(ctx, media, since, until))
-    checkpoints.extend(await DetailsCollector(ctx).run_batches(batches))
-    checkpoints.extend(await collect_genres(ctx))
+            shards.extend(await plan_changes(ctx, media, since, until))
+    return shards
+
+
+async def run_shards(ctx: RunContext, shards: list[Shard]) -> None:
+    """Run shards to completion, concurrently (raises `Stopped` at the caller's deadline)."""
+    discover = [shard for shard in shards if isinstance(shard, DiscoverShard)]
+    details = [shard for shard in shards if isinstance(shard, DetailsShard)]
+    await asyncio.gather(
+        DiscoverCollector(ctx).run_shards(discover),
+        DetailsCollector(ctx).run_batches(details),
+    )
+    await collect_genres(ctx)
+
+
+async def stored_checkpoints(
+    storage: Storage, layout: LakeLayout, run_key: str
+) -> list[ShardCheckpoint]:
+    """Read every shard checkpoint of a run back from the lake (what the commit publishes)."""
+    keys = await storage.list(layout.checkpoint_prefix(run_key))
+    checkpoints: list[ShardCheckpoint] = []
+    for key in keys:
+        data = await storage.get(key)
+        if data is not None:
+            checkpoints.append(ShardCheckpoint.from_json(data))
+    unfinished = [c.shard_id for c in checkpoints if not c.done]
+    if unfinished:
+        raise StorageError(
+            f"cannot commit: {len(unfinished)} shards unfinished, e.g. {unfinished[0]}"
+        )
     return checkpoints
 
 
@@ -213,26 +244,13 @@ async def ingest(
         complete = True
         if manifest is None:
             try:
-                checkpoints = await collect(ctx, plan)
+                await run_shards(ctx, await plan_shards(ctx, plan))
             except Stopped:
                 complete = False
             if complete:
-                manifest = await commit_run(
-                    storage,
-                    layout,
-                    run_key=plan.run_key,
-                    run_id=run_id,
-                    day=settings.partition_date,
-                    fmt=settings.file_format,
-                    checkpoints=checkpoints,
-                    datasets=settings.datasets(),
-                    manifest=_manifest_head(settings, run_id, started_at, tmdb),
-                )
-                if settings.mode == "changes":
-                    await save_changes_state(ctx, run_id)
+                manifest = await finish_run(ctx, run_id, started_at)
         else:  # a crash after the manifest: only the clean-up is left
-            await remove_stale_parts(storage, layout, settings.partition_date, manifest)
-            await storage.delete(await storage.list(layout.staging_prefix(plan.run_key)))
+            await finish_run(ctx, run_id, started_at, manifest=manifest)
         stats = tmdb.stats
 
     datasets: dict[str, Any] = (manifest or {}).get("datasets", {})
@@ -255,6 +273,31 @@ async def ingest(
         counters=dict((manifest or {}).get("counters", {})),
         peak_rss_mb=peak_rss_mb(),
     )
+
+
+async def finish_run(
+    ctx: RunContext, run_id: str, started_at: str, *, manifest: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Commit a run whose shards are all done; repeatable after a crash at any step."""
+    settings, storage, layout = ctx.settings, ctx.storage, ctx.layout
+    if manifest is None:
+        manifest = await commit_run(
+            storage,
+            layout,
+            run_key=ctx.run_key,
+            run_id=run_id,
+            day=settings.partition_date,
+            fmt=settings.file_format,
+            checkpoints=await stored_checkpoints(storage, layout, ctx.run_key),
+            datasets=settings.datasets(),
+            manifest=_manifest_head(settings, run_id, started_at, ctx.tmdb),
+        )
+    else:
+        await remove_stale_parts(storage, layout, settings.partition_date, manifest)
+        await storage.delete(await storage.list(layout.staging_prefix(ctx.run_key)))
+    if settings.mode == "changes":
+        await save_changes_state(ctx, run_id)
+    return manifest
 
 
 def _manifest_head(

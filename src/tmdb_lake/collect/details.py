@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -18,48 +17,19 @@ from tmdb_lake.collect.context import RunContext
 from tmdb_lake.collect.ordered import fetch_in_order
 from tmdb_lake.errors import StorageError
 from tmdb_lake.lake.writer import ShardCheckpoint, decode_records
+from tmdb_lake.plan import DetailsShard
 from tmdb_lake.tmdb.queries import MediaType
 
 SHARDS_AT_ONCE = 4
 """Details shards run side by side, so the request pipe stays full at shard boundaries."""
 
 
-@dataclass(frozen=True)
-class IdBatch:
-    """A details shard: which ids to fetch, and where they are listed."""
-
-    media: MediaType
-    shard_id: str
-    source_key: str
-    source_kind: str  # "part": a staged discover part; "ids": a JSON array of ids
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise (for Step Functions payloads)."""
-        return {
-            "media": self.media.value,
-            "shard_id": self.shard_id,
-            "source_key": self.source_key,
-            "source_kind": self.source_kind,
-        }
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> IdBatch:
-        """Read back `to_dict`."""
-        return cls(MediaType(raw["media"]), raw["shard_id"], raw["source_key"], raw["source_kind"])
-
-
-def batches_from_discover(
-    checkpoints: list[ShardCheckpoint], media_of: dict[str, MediaType]
-) -> list[IdBatch]:
-    """Give one details batch per staged discover part."""
-    batches: list[IdBatch] = []
-    for checkpoint in checkpoints:
-        media = media_of.get(checkpoint.dataset)
-        if media is None:
-            continue
-        for index, part in enumerate(checkpoint.parts):
-            batches.append(IdBatch(media, f"{checkpoint.shard_id}-d{index:05d}", part.key, "part"))
-    return batches
+def batches_from_discover(checkpoint: ShardCheckpoint, media: MediaType) -> list[DetailsShard]:
+    """Give one details shard per staged part of a finished discover shard."""
+    return [
+        DetailsShard(media, f"{checkpoint.shard_id}-d{index:05d}", part.key, "part")
+        for index, part in enumerate(checkpoint.parts)
+    ]
 
 
 class DetailsCollector:
@@ -68,7 +38,7 @@ class DetailsCollector:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
 
-    async def run_batches(self, batches: list[IdBatch]) -> list[ShardCheckpoint]:
+    async def run_batches(self, batches: list[DetailsShard]) -> list[ShardCheckpoint]:
         """Run batches a few at a time; give their checkpoints in batch order."""
         results: list[ShardCheckpoint | None] = [None] * len(batches)
         queue: asyncio.Queue[int] = asyncio.Queue()
@@ -83,7 +53,7 @@ class DetailsCollector:
         await asyncio.gather(*(worker() for _ in range(min(SHARDS_AT_ONCE, len(batches)))))
         return [checkpoint for checkpoint in results if checkpoint is not None]
 
-    async def run(self, batch: IdBatch) -> ShardCheckpoint:
+    async def run(self, batch: DetailsShard) -> ShardCheckpoint:
         """Fetch the details of one batch (resuming from its checkpoint)."""
         ctx = self.ctx
         settings = ctx.settings
@@ -113,7 +83,7 @@ class DetailsCollector:
                 ctx.progress.advance(1, accepted)
         return await writer.finish()
 
-    async def _ids(self, batch: IdBatch) -> list[int]:
+    async def _ids(self, batch: DetailsShard) -> list[int]:
         data = await self.ctx.storage.get(batch.source_key)
         if data is None:
             raise StorageError(f"staged id source {batch.source_key} is missing from the lake")

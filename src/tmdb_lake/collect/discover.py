@@ -11,6 +11,7 @@ import math
 from contextlib import aclosing
 
 from tmdb_lake.collect.context import RunContext
+from tmdb_lake.collect.details import DetailsCollector, batches_from_discover
 from tmdb_lake.collect.ordered import fetch_in_order
 from tmdb_lake.lake.writer import ShardCheckpoint, ShardWriter
 from tmdb_lake.plan import DiscoverShard, base_query, needs_split, split_window
@@ -33,14 +34,43 @@ class DiscoverCollector:
         return [checkpoint for result in results for checkpoint in result]
 
     async def run(self, shard: DiscoverShard) -> list[ShardCheckpoint]:
-        """Run one shard (and the windows it splits into)."""
+        """Run one shard (the windows it splits into, and their details with --details)."""
+        checkpoints = await self._run_discover(shard)
+        if not self.ctx.settings.details:
+            return checkpoints
+        details = DetailsCollector(self.ctx)
+        for checkpoint in list(checkpoints):
+            if checkpoint.parts:
+                checkpoints.extend(
+                    await details.run_batches(batches_from_discover(checkpoint, shard.media))
+                )
+        return checkpoints
+
+    async def probe_leaves(self, shard: DiscoverShard) -> list[DiscoverShard]:
+        """Split a shard into windows under TMDB's cap by asking page 1 only; write nothing.
+
+        The Step Functions planner maps over these leaves, one Lambda each.
+        """
+        if shard.limit is not None:
+            return [shard]
+        query = shard.query(base_query(self.ctx.settings, shard.media))
+        first = await self.ctx.tmdb.discover_page(query, 1)
+        if not needs_split(shard, first.total_results):
+            return [shard]
+        children = split_window(shard, first.total_results, self.ctx.settings.partition_date)
+        if not children:
+            return [shard]
+        leaves = await asyncio.gather(*(self.probe_leaves(child) for child in children))
+        return [leaf for group in leaves for leaf in group]
+
+    async def _run_discover(self, shard: DiscoverShard) -> list[ShardCheckpoint]:
         ctx = self.ctx
         dataset = ctx.settings.dataset_for(shard.media)
         writer = await ctx.open_writer(dataset, shard.shard_id, dedupe=True)
         checkpoint = writer.checkpoint
         if checkpoint.done:
             children = [DiscoverShard.from_dict(raw) for raw in checkpoint.info.get("split", [])]
-            return [checkpoint, *await self.run_shards(children)]
+            return [checkpoint, *await self._run_children(children)]
         query = shard.query(base_query(ctx.settings, shard.media))
         first: DiscoverPage | None = None
         if "total_pages" not in checkpoint.info:
@@ -56,7 +86,7 @@ class DiscoverCollector:
                         f"split into {len(children)} date windows"
                     )
                     await writer.finish(split=[child.to_dict() for child in children])
-                    return [checkpoint, *await self.run_shards(children)]
+                    return [checkpoint, *await self._run_children(children)]
                 checkpoint.count("unreachable", first.total_results - MAX_RESULTS_PER_QUERY)
         total_pages = min(int(checkpoint.info["total_pages"]), MAX_PAGE)
         expected_pages = total_pages
@@ -68,6 +98,10 @@ class DiscoverCollector:
         await self._fetch_pages(shard, query, writer, range(start, total_pages + 1), first)
         await writer.finish()
         return [checkpoint]
+
+    async def _run_children(self, shards: list[DiscoverShard]) -> list[ShardCheckpoint]:
+        results = await asyncio.gather(*(self._run_discover(shard) for shard in shards))
+        return [checkpoint for result in results for checkpoint in result]
 
     async def _fetch_pages(
         self,

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from tmdb_lake.collect.context import RunContext
-from tmdb_lake.collect.details import IdBatch
 from tmdb_lake.errors import BadResponseError, NotFoundError, UpstreamError
+from tmdb_lake.plan import DetailsShard
 from tmdb_lake.tmdb.queries import MediaType, export_file_name
 
 IDS_PER_BATCH = 1_000
@@ -32,7 +32,7 @@ class IdBatchWriter:
         self.ctx = ctx
         self.media = media
         self.source = source
-        self.batches: list[IdBatch] = []
+        self.batches: list[DetailsShard] = []
         self._ids: list[int] = []
         self.total = 0
 
@@ -50,16 +50,16 @@ class IdBatchWriter:
         shard_id = f"{self.media.value}-{self.source}-{len(self.batches):06d}"
         key = f"{self.ctx.layout.staging_prefix(self.ctx.run_key)}ids/{shard_id}.json"
         await self.ctx.storage.put(key, orjson.dumps(self._ids))
-        self.batches.append(IdBatch(self.media, shard_id, key, "ids"))
+        self.batches.append(DetailsShard(self.media, shard_id, key, "ids"))
         self._ids = []
 
 
-async def planned(ctx: RunContext, media: MediaType, source: str) -> list[IdBatch] | None:
+async def planned(ctx: RunContext, media: MediaType, source: str) -> list[DetailsShard] | None:
     """Give the batches a previous attempt of this run already planned, if it finished."""
     data = await ctx.storage.get(_marker_key(ctx, media, source))
     if data is None:
         return None
-    return [IdBatch.from_dict(raw) for raw in orjson.loads(data)["batches"]]
+    return [DetailsShard.from_dict(raw) for raw in orjson.loads(data)["batches"]]
 
 
 async def _save_plan(
@@ -87,7 +87,7 @@ def export_days(now: datetime) -> list[date]:
 
 async def plan_catalog(
     ctx: RunContext, media: MediaType, now: datetime | None = None
-) -> list[IdBatch]:
+) -> list[DetailsShard]:
     """Stream the newest daily ID export into id batches, applying the run's filters."""
     done = await planned(ctx, media, "catalog")
     if done is not None:
@@ -162,7 +162,7 @@ def change_windows(since: date, until: date) -> list[tuple[date, date]]:
 
 async def plan_changes(
     ctx: RunContext, media: MediaType, since: date, until: date
-) -> list[IdBatch]:
+) -> list[DetailsShard]:
     """List the ids TMDB changed between `since` and `until` into id batches."""
     done = await planned(ctx, media, "changes")
     if done is not None:
