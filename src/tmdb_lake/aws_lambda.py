@@ -17,8 +17,20 @@ from typing import Any, Protocol
 
 import orjson
 
+from tmdb_lake.collect.context import Stopped
+from tmdb_lake.collect.genres import collect_genres
 from tmdb_lake.errors import ConfigError, TmdbLakeError
-from tmdb_lake.run import ingest, open_lake
+from tmdb_lake.lake.commit import read_manifest
+from tmdb_lake.plan import plan_run, shard_from_dict, shard_to_dict
+from tmdb_lake.run import (
+    claim_run,
+    finish_run,
+    ingest,
+    open_lake,
+    plan_shards,
+    run_context,
+    run_shards,
+)
 from tmdb_lake.settings import Settings, load_settings, read_dotenv
 
 DEADLINE_MARGIN_MS = 60_000
@@ -122,6 +134,100 @@ def _deadline(context: Any) -> Callable[[], bool]:
 
 def _response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
     return {"statusCode": status, "body": orjson.dumps(body).decode()}
+
+
+def _run_settings(run: Mapping[str, Any]) -> Settings:
+    """Rebuild a distributed run's settings: the environment plus the run's own overrides."""
+    overrides = run.get("overrides")
+    if not isinstance(overrides, Mapping):
+        raise ConfigError("the step's input has no run overrides: start from plan_handler")
+    env = dict(os.environ)
+    env.update(_fetch_credential(env))
+    return load_settings({k: str(v) for k, v in overrides.items()}, env, {})
+
+
+def plan_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
+    """Step Functions, step 1: claim the run and list its shards for the Map state.
+
+    The partition date is fixed here, so every later step of the run agrees on it even
+    past midnight. The shard list is also written to the run's staging folder
+    (`shards.json`) for a distributed Map that reads its items from S3.
+    """
+    settings = settings_from_event(event)
+    overrides = {**overrides_from_event(event), "partition_date": str(settings.partition_date)}
+
+    async def plan() -> dict[str, Any]:
+        storage = open_lake(settings)
+        try:
+            async with run_context(settings, storage) as ctx:
+                run_id, started_at, _ = await claim_run(storage, ctx.layout, ctx.run_key)
+                shards = await plan_shards(ctx, plan_run(settings), probe=True)
+                run = {
+                    "run_key": ctx.run_key,
+                    "run_id": run_id,
+                    "started_at": started_at,
+                    "overrides": overrides,
+                }
+                items = [{"run": run, "shard": shard_to_dict(shard)} for shard in shards]
+                shards_key = ctx.layout.staging_prefix(ctx.run_key) + "shards.json"
+                await storage.put(shards_key, orjson.dumps(items))
+                return {"run": run, "shards": items, "shards_key": shards_key}
+        finally:
+            await storage.close()
+
+    return asyncio.run(plan())
+
+
+def shard_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Step Functions, step 2 (inside Map): run one shard until done or the deadline.
+
+    Gives the input back with `complete`; when it is false, the state machine calls
+    this handler again with the same input, and the shard resumes from its checkpoint.
+    """
+    settings = _run_settings(event["run"])
+    shard = shard_from_dict(event["shard"])
+
+    async def work() -> bool:
+        storage = open_lake(settings)
+        try:
+            async with run_context(settings, storage, should_stop=_deadline(context)) as ctx:
+                try:
+                    await run_shards(ctx, [shard])
+                except Stopped:
+                    return False
+                return True
+        finally:
+            await storage.close()
+
+    return {"run": event["run"], "shard": event["shard"], "complete": asyncio.run(work())}
+
+
+def commit_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Step Functions, step 3: fetch the reference data, then publish the run."""
+    run = event["run"]
+    settings = _run_settings(run)
+
+    async def commit() -> dict[str, Any]:
+        storage = open_lake(settings)
+        try:
+            async with run_context(settings, storage) as ctx:
+                await collect_genres(ctx)
+                day = settings.partition_date
+                manifest = await read_manifest(storage, ctx.layout, day, run["run_id"])
+                manifest = await finish_run(
+                    ctx, run["run_id"], run["started_at"], manifest=manifest
+                )
+                return {
+                    "run_id": run["run_id"],
+                    "manifest": ctx.layout.manifest_key(day, run["run_id"]),
+                    "records": {
+                        name: content["records"] for name, content in manifest["datasets"].items()
+                    },
+                }
+        finally:
+            await storage.close()
+
+    return asyncio.run(commit())
 
 
 def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:

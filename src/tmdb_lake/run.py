@@ -10,7 +10,8 @@ import asyncio
 import resource
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from tmdb_lake.lake.commit import commit_run, read_manifest, remove_stale_parts
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.storage import Storage, open_storage
 from tmdb_lake.lake.writer import ShardCheckpoint
-from tmdb_lake.plan import DetailsShard, DiscoverShard, RunPlan, Shard, plan_run
+from tmdb_lake.plan import DetailsShard, DiscoverShard, RunPlan, Shard, plan_run, run_key
 from tmdb_lake.settings import Settings
 from tmdb_lake.tmdb.client import TmdbClient
 from tmdb_lake.tmdb.queries import MediaType
@@ -158,7 +159,39 @@ async def run_shards(ctx: RunContext, shards: list[Shard]) -> None:
         DiscoverCollector(ctx).run_shards(discover),
         DetailsCollector(ctx).run_batches(details),
     )
-    await collect_genres(ctx)
+
+
+@asynccontextmanager
+async def run_context(
+    settings: Settings,
+    storage: Storage,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    layout: LakeLayout | None = None,
+) -> AsyncIterator[RunContext]:
+    """Open what a run's shards share: one TMDB client, the lake, the run's key."""
+    settings.require_credentials()
+    async with TmdbClient(
+        settings.api_url,
+        api_key=settings.api_key,
+        access_token=settings.access_token,
+        rate_limit=settings.rate_limit,
+        concurrency=settings.concurrency,
+        timeout=settings.timeout,
+        max_attempts=settings.max_attempts,
+        transport=transport,
+    ) as tmdb:
+        yield RunContext(
+            settings,
+            tmdb,
+            storage,
+            layout or LakeLayout(),
+            run_key(settings),
+            progress or NullProgress(),
+            should_stop or (lambda: False),
+        )
 
 
 async def stored_checkpoints(
@@ -224,34 +257,29 @@ async def ingest(
     run_id, started_at, resumed = await claim_run(
         storage, layout, plan.run_key, require_resume=require_resume
     )
-    progress = progress or NullProgress()
-    if resumed:
+    if resumed and progress is not None:
         progress.note(f"resuming run {run_id} (started {started_at})")
-    async with TmdbClient(
-        settings.api_url,
-        api_key=settings.api_key,
-        access_token=settings.access_token,
-        rate_limit=settings.rate_limit,
-        concurrency=settings.concurrency,
-        timeout=settings.timeout,
-        max_attempts=settings.max_attempts,
+    async with run_context(
+        settings,
+        storage,
         transport=transport,
-    ) as tmdb:
-        ctx = RunContext(
-            settings, tmdb, storage, layout, plan.run_key, progress, should_stop or (lambda: False)
-        )
+        progress=progress,
+        should_stop=should_stop,
+        layout=layout,
+    ) as ctx:
         manifest = await read_manifest(storage, layout, settings.partition_date, run_id)
         complete = True
         if manifest is None:
             try:
                 await run_shards(ctx, await plan_shards(ctx, plan))
+                await collect_genres(ctx)
             except Stopped:
                 complete = False
             if complete:
                 manifest = await finish_run(ctx, run_id, started_at)
         else:  # a crash after the manifest: only the clean-up is left
             await finish_run(ctx, run_id, started_at, manifest=manifest)
-        stats = tmdb.stats
+        stats = ctx.tmdb.stats
 
     datasets: dict[str, Any] = (manifest or {}).get("datasets", {})
     return RunReport(
