@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from itertools import pairwise
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from tmdb_lake.simulator import Catalog
 from tmdb_lake.simulator.columns import ADULT, DELETED, VIDEO
 from tmdb_lake.simulator.genres import GENRES, LANGUAGES
+from tmdb_lake.simulator.query import QueryError
 from tmdb_lake.simulator.records import Records
 
 COMEDY, ANIMATION = 35, 16
@@ -214,8 +216,14 @@ def test_tv_ignores_movie_date_parameters(catalog: Catalog) -> None:
 
 @pytest.mark.parametrize("bad", ["2024-13-01", "yesterday", "2024-1-1"])
 def test_invalid_dates_are_rejected(catalog: Catalog, bad: str) -> None:
-    from tmdb_lake.simulator.query import QueryError
-
     with pytest.raises(QueryError) as caught:
         catalog.discover_ids("movie", {"primary_release_date.gte": bad})
     assert caught.value.status_code == 23
+
+
+def test_fast_export_lines_equal_the_reference_builder(catalog: Catalog) -> None:
+    records = Records(catalog)
+    for media in ("movie", "tv"):
+        rows = catalog.export_rows(media, date(2024, 1, 1))[:500]
+        reference = b"".join(orjson.dumps(records.export_line(media, r)) + b"\n" for r in rows)
+        assert records.export_lines(media, rows) == reference

@@ -244,3 +244,16 @@ def test_changes_default_window_is_the_last_day(
     expected = catalog.changed_ids("movie", date(2024, 6, 9), date(2024, 6, 10))
     assert body["total_results"] == len(expected)
     assert [r["id"] for r in body["results"]] == expected[:100]
+
+
+def test_vote_count_language_and_video_filters(http: httpx.Client, catalog: Catalog) -> None:
+    voted = http.get("/discover/movie", params={"vote_count.gte": "50"}).json()
+    assert voted["results"] and all(r["vote_count"] >= 50 for r in voted["results"])
+    assert voted["total_results"] < http.get("/discover/movie").json()["total_results"]
+    japanese = _all_pages(http, "/discover/movie", {"with_original_language": "ja"})
+    either = _all_pages(http, "/discover/movie", {"with_original_language": "ja|ko"})
+    assert japanese and set(japanese) < set(either)
+    page = http.get("/discover/movie", params={"with_original_language": "ja"}).json()
+    assert {r["original_language"] for r in page["results"]} == {"ja"}
+    videos = set(_all_pages(http, "/discover/movie", {"include_video": "true"}))
+    assert len(videos) > len(set(catalog.discover_ids("movie", {})))

@@ -57,9 +57,12 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse flags, build the catalog and serve until Ctrl-C; give the exit code."""
-    parser = build_parser()
+def main(argv: list[str] | None = None, *, prog: str = "python -m tmdb_lake.simulator") -> int:
+    """Parse flags, build the catalog and serve until Ctrl-C; give the exit code.
+
+    ``prog`` names the command in ``--help`` (``tmdb-lake simulate`` passes its own).
+    """
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     try:
         config = config_from_args(args)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import orjson
+
 from tmdb_lake.simulator import appends, texts
 from tmdb_lake.simulator.catalog import Catalog
 from tmdb_lake.simulator.columns import ADULT, UPCOMING_FROM, VIDEO
@@ -31,11 +33,14 @@ from tmdb_lake.simulator.seeds import (
     SALT_TEXT,
     SALT_TITLE,
     mix,
+    mix_from,
     rng_for,
 )
 
 Json = dict[str, Any]
 image_path = texts.image_path
+_CODES = tuple(lang.code for lang in LANGUAGES)
+_BOOL = {0: "false", ADULT: "true", VIDEO: "true"}
 
 
 def iso_day(ordinal: int) -> str:
@@ -57,9 +62,10 @@ class Records:
         self.seed = catalog.seed
         # Discover pages re-serve the same popular titles over and over: cache the items.
         self._cached_item = functools.lru_cache(maxsize=65_536)(self._list_item)
+        self._prefix = {media: mix(self.seed, key) for media, key in MEDIA_KEY.items()}
 
     def _key(self, media: Media, title_id: int, salt: int) -> int:
-        return mix(self.seed, MEDIA_KEY[media], title_id, salt)
+        return mix_from(self._prefix[media], title_id, salt)
 
     def title_spec(self, media: Media, row: int) -> texts.TitleSpec:
         """Give the recipe of a title's name (same in every language)."""
@@ -154,6 +160,35 @@ class Records:
             "original_name": self.original_title(media, row),
             "popularity": c.popularity[row] / 1000,
         }
+
+    def export_lines(self, media: Media, rows: Sequence[int]) -> bytes:
+        """Give NDJSON export lines for rows: ``export_line`` output, built ~2x faster.
+
+        A million-line export is generated on demand, so this skips the per-line dict and
+        serializer call; only the title goes through orjson, for its string escaping.
+        """
+        c = self.catalog.columns(media)
+        ids, popularity, flags, languages = c.ids, c.popularity, c.flags, c.language
+        prefix, codes, spec, dumps = self._prefix[media], _CODES, texts.TitleSpec, orjson.dumps
+        out = []
+        for row in rows:
+            title_id = ids[row]
+            title = dumps(
+                spec(mix_from(prefix, title_id, SALT_TITLE)).render(codes[languages[row]])
+            )
+            pop = popularity[row] / 1000
+            if media == "movie":
+                flag = flags[row]
+                out.append(
+                    f'{{"adult":{_BOOL[flag & ADULT]},"id":{title_id},'
+                    f'"original_title":{title.decode()},"popularity":{pop!r},'
+                    f'"video":{_BOOL[flag & VIDEO]}}}\n'
+                )
+            else:
+                out.append(
+                    f'{{"id":{title_id},"original_name":{title.decode()},"popularity":{pop!r}}}\n'
+                )
+        return "".join(out).encode()
 
     def details(self, media: Media, row: int, language: str, extra: Sequence[str] = ()) -> Json:
         """Give ``/{media}/{id}`` with the requested ``append_to_response`` objects."""

@@ -11,9 +11,19 @@ import random
 _MASK = (1 << 64) - 1
 
 
+_START = 0x9E3779B97F4A7C15
+
+
 def mix(*parts: int) -> int:
     """Give a well-mixed 64-bit hash of integers (splitmix64 finalizer, chained)."""
-    h = 0x9E3779B97F4A7C15
+    return mix_from(_START, *parts)
+
+
+def mix_from(h: int, *parts: int) -> int:
+    """Continue a ``mix`` chain: ``mix_from(mix(a, b), c) == mix(a, b, c)``.
+
+    Hot loops hash the shared prefix (seed, media) once and only fold in the id.
+    """
     for part in parts:
         h = ((h ^ (part & _MASK)) * 0xBF58476D1CE4E5B9) & _MASK
         h ^= h >> 31
