@@ -253,7 +253,7 @@ class SimulatorServer:
                     self.stats.record_fault("reset")
                     writer.transport.abort()
                     return False
-                response = self._answer_api(path, params, wait, fault)
+                response = await self._answer_api(path, params, wait, fault)
         elif path.startswith("/p/exports/"):
             response = self.api.handle_export(path)
         else:
@@ -269,7 +269,7 @@ class SimulatorServer:
         await self._write(writer, response, keep_alive, method == "HEAD")
         return keep_alive
 
-    def _answer_api(
+    async def _answer_api(
         self, path: str, params: Mapping[str, str], wait: float, fault: FaultDraw
     ) -> Response:
         if wait:
@@ -281,7 +281,9 @@ class SimulatorServer:
             self.stats.record_fault("error")
             return server_error(fault.error_status, fault.html)
         try:
-            response = self.api.handle_api(path, params)
+            # In a worker thread: a cold query over a million titles takes a second or two,
+            # and the event loop must keep serving the other connections meanwhile.
+            response = await asyncio.to_thread(self.api.handle_api, path, params)
         except Exception:  # a simulator bug must not kill the connection silently
             log.exception("simulator failed on %s", path)
             return server_error(500, html=False)
@@ -317,7 +319,9 @@ class SimulatorServer:
         lines.append("Transfer-Encoding: chunked")
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         if not head_only:
-            for chunk in response.stream:
+            chunks = response.stream
+            # Each chunk of a generated export is ~tens of ms of CPU: off the event loop.
+            while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
                 if chunk:  # an empty chunk would end the body early
                     writer.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
                     await writer.drain()
