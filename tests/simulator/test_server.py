@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -117,3 +118,41 @@ def test_python_m_serves_until_interrupted() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+_DIGEST_SCRIPT = """
+import hashlib
+from datetime import UTC, datetime
+from tmdb_lake.simulator import Catalog
+from tmdb_lake.simulator.api import TmdbApi
+
+catalog = Catalog(movies=400, series=80, seed=9)
+api = TmdbApi(catalog, api_key="k", access_token="t", now=lambda: datetime(2024, 6, 1, tzinfo=UTC))
+digest = hashlib.sha256()
+for media in ("movie", "tv"):
+    for language in ("en-US", "pt-BR"):
+        for page in ("1", "2"):
+            q = {"page": page, "language": language, "sort_by": "vote_average.desc"}
+            digest.update(api.handle_api(f"/3/discover/{media}", q).body)
+        digest.update(api.handle_api(f"/3/genre/{media}/list", {"language": language}).body)
+    appends = "credits,keywords,external_ids,release_dates,content_ratings,videos,images,"
+    for title_id in catalog.export_ids(media, datetime(2024, 1, 1).date())[:25]:
+        q = {"append_to_response": appends + "translations,alternative_titles"}
+        digest.update(api.handle_api(f"/3/{media}/{title_id}", q).body)
+    digest.update(api.handle_api(f"/3/{media}/changes", {}).body)
+    name = "movie_ids" if media == "movie" else "tv_series_ids"
+    digest.update(b"".join(api.handle_export(f"/p/exports/{name}_05_31_2024.json.gz").stream))
+print(digest.hexdigest())
+"""
+
+
+def test_responses_are_byte_identical_across_processes_and_hash_seeds() -> None:
+    def digest(hash_seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        run = subprocess.run(
+            [sys.executable, "-c", _DIGEST_SCRIPT], env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    assert digest("1") == digest("2")
