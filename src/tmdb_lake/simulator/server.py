@@ -135,7 +135,8 @@ class SimulatorServer:
     @property
     def url(self) -> str:
         """Give the server's root URL, e.g. ``http://127.0.0.1:8765``."""
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6 literal
+        return f"http://{host}:{self.port}"
 
     @property
     def api_url(self) -> str:
