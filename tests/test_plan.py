@@ -1,3 +1,4 @@
+import itertools
 from datetime import date
 
 from tmdb_lake.plan import DiscoverShard, needs_split, plan_run, run_key, split_window
@@ -37,7 +38,7 @@ def test_split_covers_the_window_without_gaps_or_overlap():
     assert len(windows) >= 4
     assert windows[0].released_from == date(1870, 1, 1)
     assert windows[-1].released_until == date(2023, 12, 31)
-    for left, right in zip(windows, windows[1:], strict=False):
+    for left, right in itertools.pairwise(windows):
         assert (right.released_from - left.released_until).days == 1
 
 

@@ -22,7 +22,7 @@ LAYOUT = LakeLayout()
 
 
 def page(first: int, n: int = 20) -> list[dict[str, Any]]:
-    return [{"id": i, "title": f"Título {i} — 東京 🎬 \"q\""} for i in range(first, first + n)]
+    return [{"id": i, "title": f'Título {i} — 東京 🎬 "q"'} for i in range(first, first + n)]
 
 
 def run(coro: Any) -> Any:
@@ -31,7 +31,7 @@ def run(coro: Any) -> Any:
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
 def test_encoding_keeps_records_exactly_and_utf8(fmt):
-    records = page(1, 3) + [{"id": 9, "nested": {"a": [1, 2.5, None]}, "empty": ""}]
+    records = [*page(1, 3), {"id": 9, "nested": {"a": [1, 2.5, None]}, "empty": ""}]
     data = encode_records(records, fmt)
     assert "Título 1 — 東京 🎬".encode() in data  # non-ASCII kept as is
     assert decode_records(data, fmt) == records

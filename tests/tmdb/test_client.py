@@ -134,7 +134,7 @@ def test_401_is_not_retried_and_says_so_plainly():
         async with client(handler) as tmdb:
             await tmdb.get_json("/discover/movie", {})
 
-    with pytest.raises(AuthError, match="TMDB rejected the credentials .HTTP 401, status_code 7"):
+    with pytest.raises(AuthError, match=r"TMDB rejected the credentials \(HTTP 401, status_code 7"):
         run(go())
     assert calls == 1
 
