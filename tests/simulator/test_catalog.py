@@ -171,7 +171,7 @@ def _brute_force(catalog: Catalog, media: str, params: dict[str, str]) -> list[i
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     media=st.sampled_from(["movie", "tv"]),

@@ -25,12 +25,13 @@ def _statuses(server: SimulatorServer, count: int) -> list[int]:
 
 
 def test_rate_limit_answers_429_with_retry_after(small: Catalog) -> None:
-    with SimulatorServer(small, SimulatorConfig(rate_limit_rps=5)) as server:
+    # 2 requests/s: a burst of 12 overflows it even on a slow, busy machine.
+    with SimulatorServer(small, SimulatorConfig(rate_limit_rps=2)) as server:
         with httpx.Client(base_url=server.api_url, params=KEY) as http:
-            responses = [http.get("/genre/movie/list") for _ in range(15)]
+            responses = [http.get("/genre/movie/list") for _ in range(12)]
         limited = [r for r in responses if r.status_code == 429]
         assert 0 < len(limited) <= 10
-        assert sum(r.status_code == 200 for r in responses) >= 5
+        assert sum(r.status_code == 200 for r in responses) >= 2
         for response in limited:
             assert int(response.headers["retry-after"]) >= 1
             assert response.json() == {
@@ -39,7 +40,7 @@ def test_rate_limit_answers_429_with_retry_after(small: Catalog) -> None:
                 "status_message": "Your request count (#) is over the allowed limit of (40).",
             }
         assert server.stats.throttled == len(limited)
-        time.sleep(1.0)  # the bucket refills: polite clients get through again
+        time.sleep(0.6)  # the bucket refills: polite clients get through again
         assert _statuses(server, 1) == [200]
 
 
@@ -92,15 +93,15 @@ def test_reset_closes_without_answer(small: Catalog) -> None:
 
 
 def test_slow_and_latency_add_delay(small: Catalog) -> None:
-    config = SimulatorConfig(latency_s=0.05, slow_rate=1.0, slow_s=0.25)
-    with SimulatorServer(small, config) as server:
+    config = SimulatorConfig(latency_s=0.05, slow_rate=1.0, slow_s=0.4)
+    with SimulatorServer(small, config) as server, httpx.Client() as http:
         started = time.perf_counter()
-        assert _statuses(server, 2) == [200, 200]
-        assert time.perf_counter() - started >= 2 * 0.30
+        assert http.get(f"{server.api_url}/genre/tv/list", params=KEY).status_code == 200
+        assert time.perf_counter() - started >= 0.45
         started = time.perf_counter()
-        assert httpx.get(f"{server.exports_url}/nothing").status_code == 404
-        assert 0.05 <= time.perf_counter() - started < 0.25  # latency only: no faults here
-        assert server.stats.faults == {"slow": 2}
+        assert http.get(f"{server.exports_url}/nothing").status_code == 404
+        assert 0.05 <= time.perf_counter() - started < 0.4  # latency only: no faults here
+        assert server.stats.faults == {"slow": 1}
 
 
 def test_fault_seed_makes_fault_sequences_repeatable(small: Catalog) -> None:

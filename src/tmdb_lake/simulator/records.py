@@ -38,7 +38,6 @@ from tmdb_lake.simulator.seeds import (
 )
 
 Json = dict[str, Any]
-image_path = texts.image_path
 _CODES = tuple(lang.code for lang in LANGUAGES)
 _BOOL = {0: "false", ADULT: "true", VIDEO: "true"}
 
@@ -94,8 +93,8 @@ class Records:
 
     def _images(self, media: Media, title_id: int) -> tuple[str | None, str | None]:
         bits = self._key(media, title_id, SALT_MEDIA)
-        poster = None if bits % 100 < 10 else image_path(bits >> 8)
-        backdrop = None if (bits >> 7) % 100 < 11 else image_path(mix(bits, 1))
+        poster = None if bits % 100 < 10 else texts.image_path(bits >> 8)
+        backdrop = None if (bits >> 7) % 100 < 11 else texts.image_path(mix(bits, 1))
         return poster, backdrop
 
     def list_item(self, media: Media, row: int, language: str) -> Json:
@@ -205,7 +204,7 @@ class Records:
         companies = [
             {
                 "id": cid,
-                "logo_path": None if rng.random() < 0.3 else image_path(mix(cid), "png"),
+                "logo_path": None if rng.random() < 0.3 else texts.image_path(mix(cid), "png"),
                 "name": name,
                 "origin_country": country,
             }
@@ -223,8 +222,8 @@ class Records:
                 collection = {
                     "id": cid,
                     "name": f"{self.title(media, row, language)} Collection",
-                    "poster_path": image_path(mix(cid, 1)),
-                    "backdrop_path": image_path(mix(cid, 2)),
+                    "poster_path": texts.image_path(mix(cid, 1)),
+                    "backdrop_path": texts.image_path(mix(cid, 2)),
                 }
             budget = 0 if rng.random() < 0.55 else rng.randrange(100_000, 250_000_000, 1000)
             revenue = 0 if upcoming or rng.random() < 0.5 else int(budget * 3 * rng.random())
@@ -264,7 +263,6 @@ class Records:
                 c.date[row],
                 c.end_date[row],
                 rng,
-                language,
                 genres=genres,
                 companies=companies,
                 countries=production_countries,
@@ -285,7 +283,6 @@ def tv_details(
     first: int,
     last: int,
     rng: random.Random,
-    language: str,
     *,
     genres: list[Json],
     companies: list[Json],
@@ -342,7 +339,6 @@ def tv_details(
     network = rng.choice(texts.NETWORKS)
     creator_id = 1 + rng.randrange(appends.PEOPLE) * 13
     creator_name, creator_gender, _, creator_profile = appends.person(seed, creator_id)
-    del language
     return {
         "adult": item["adult"],
         "backdrop_path": item["backdrop_path"],
