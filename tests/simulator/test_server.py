@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import selectors
 import signal
 import socket
 import subprocess
@@ -107,6 +108,9 @@ def test_python_m_serves_until_interrupted() -> None:
     )
     try:
         assert process.stdout is not None
+        with selectors.DefaultSelector() as selector:  # never hang the suite on a mute child
+            selector.register(process.stdout, selectors.EVENT_READ)
+            assert selector.select(timeout=30), "the simulator printed nothing in 30 s"
         lines = [process.stdout.readline() for _ in range(3)]
         api_url = re.search(r"api:\s+(\S+)", "".join(lines))
         assert api_url, lines
