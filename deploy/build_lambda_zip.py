@@ -234,6 +234,8 @@ def smoke_import(target: Path, arch: str, python_version: str) -> None:
         for p in target.iterdir()
         if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())
     )
+    if (target / "tmdb_lake" / "aws_lambda.py").exists():
+        modules.append("tmdb_lake.aws_lambda")  # the handlers' whole import chain
     command = [str(interpreter), "-I", "-S", "-B", "-c", SMOKE_SCRIPT, str(target), *modules]
     if subprocess.run(command, check=False).returncode != 0:
         raise BuildError("a bundled module does not import with the target Python")
