@@ -54,8 +54,9 @@ class TerminalProgress:
 
     def close(self) -> None:
         """Leave the last state on screen."""
-        self._draw(force=True)
-        self.stream.write("\n")
+        if self._drawn:
+            self._draw(force=True)
+            self.stream.write("\n")
         self.stream.flush()
 
     def _draw(self, force: bool = False) -> None:
@@ -94,8 +95,9 @@ class LogProgress:
         self._write(message)
 
     def close(self) -> None:
-        """Log the final counts."""
-        self._write(self.counts.line())
+        """Log the final counts, if anything was fetched."""
+        if self.counts.pages:
+            self._write(self.counts.line())
 
     def _write(self, message: str) -> None:
         stamp = time.strftime("%H:%M:%S")
