@@ -769,3 +769,24 @@ def test_s3_empty_put_does_not_stall_the_next_one(
         return elapsed
 
     assert run(scenario()) < 5
+
+
+def test_s3_get_tells_a_missing_key_from_a_denied_one_under_a_prefix_scoped_policy() -> None:
+    """With ListBucket scoped to a prefix, S3 answers a missing key with 403, not 404."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
+    storage = S3Storage("lake-bucket", "p", client=client)
+    with Stubber(client) as stub:
+        stub.add_client_error("get_object", "AccessDenied", http_status_code=403)
+        stub.add_response("list_objects_v2", {"KeyCount": 0})
+        assert asyncio.run(storage.get("raw/TMDB/_state/x.json")) is None
+        stub.add_client_error("get_object", "AccessDenied", http_status_code=403)
+        stub.add_response(
+            "list_objects_v2", {"Contents": [{"Key": "p/raw/TMDB/_state/x.json"}], "KeyCount": 1}
+        )
+        with pytest.raises(StorageError, match="AccessDenied"):
+            asyncio.run(storage.get("raw/TMDB/_state/x.json"))

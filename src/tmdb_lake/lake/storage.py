@@ -524,20 +524,32 @@ class S3Storage:
         await self._run("put", self._where(full), call)
 
     async def get(self, key: str) -> bytes | None:
-        """GetObject; None on NoSuchKey."""
+        """GetObject; None when the key does not exist.
+
+        Without an unconditional s3:ListBucket (our IAM policy scopes it to the lake
+        prefix), S3 answers a missing key with 403 AccessDenied instead of 404, so a 403
+        is checked with a one-key listing before it is taken for a real denial.
+        """
         full = self._key(key)
 
         def fetch() -> bytes | None:
             try:
                 response = self._client.get_object(Bucket=self.bucket, Key=full)
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                code = exc.response.get("Error", {}).get("Code")
+                if code in ("NoSuchKey", "404"):
+                    return None
+                if code == "AccessDenied" and not self._listed(full):
                     return None
                 raise
             with response["Body"] as body:
                 return body.read()
 
         return await self._run("get", self._where(full), fetch)
+
+    def _listed(self, full_key: str) -> bool:
+        found = self._client.list_objects_v2(Bucket=self.bucket, Prefix=full_key, MaxKeys=1)
+        return any(item["Key"] == full_key for item in found.get("Contents", []))
 
     async def list(self, prefix: str) -> builtins.list[str]:
         """ListObjectsV2 through every page, keys relative to the lake root, sorted."""
