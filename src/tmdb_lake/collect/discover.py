@@ -81,6 +81,11 @@ class DiscoverCollector:
             if needs_split(shard, first.total_results):
                 children = split_window(shard, first.total_results, ctx.settings.partition_date)
                 if children:
+                    if shard.released_from is None and shard.released_until is None:
+                        ctx.progress.note(
+                            "warning: titles without a release date match no date window; "
+                            "past TMDB's cap they cannot be reached (they are not collected)"
+                        )
                     ctx.progress.note(
                         f"{shard.shard_id}: {first.total_results:,} results over TMDB's cap, "
                         f"split into {len(children)} date windows"
