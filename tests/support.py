@@ -10,6 +10,8 @@ from pathlib import Path
 
 from tmdb_lake.simulator import Catalog
 
+SRC = Path(__file__).resolve().parents[1] / "src"
+
 
 @dataclass
 class Result:
@@ -28,6 +30,8 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("TMDB_", "AWS_")) and k not in ("API_KEY", "BUCKET_NAME")
     }
+    # Subprocesses import the tree under test, whatever is installed in site-packages.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH", "")]))
     env.update(extra or {})
     return env
 
