@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import Any, TextIO
@@ -68,7 +69,10 @@ class TerminalProgress:
 
 
 class LogProgress:
-    """Plain lines, for logs and pipes: one every few seconds, and every note."""
+    """Plain lines, for logs and pipes: one every few seconds, and every note.
+
+    With `every_s=inf` (`--quiet`, `--json`) only notes are written, never counts.
+    """
 
     def __init__(self, stream: TextIO, redactor: Redactor, every_s: float = 5.0) -> None:
         self.stream = stream
@@ -95,8 +99,8 @@ class LogProgress:
         self._write(message)
 
     def close(self) -> None:
-        """Log the final counts, if anything was fetched."""
-        if self.counts.pages:
+        """Log the final counts, if anything was fetched (never when quiet)."""
+        if self.counts.pages and math.isfinite(self.every_s):
             self._write(self.counts.line())
 
     def _write(self, message: str) -> None:
