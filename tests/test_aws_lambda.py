@@ -132,8 +132,9 @@ def test_step_functions_chain_survives_deadlines_exactly_once(
     assert (lambda_env / planned["shards_key"]).is_file()
     invocations = 0
     results = []
-    for item in planned["shards"]:
-        state = json.loads(json.dumps(item))  # what Step Functions passes is plain JSON
+    for shard in planned["shards"]:
+        # what the Map's ItemSelector passes, as plain JSON
+        state = json.loads(json.dumps({"run": planned["run"], "shard": shard}))
         while True:
             invocations += 1
             state = aws_lambda.shard_handler(state, FakeContext(checks=400))
@@ -142,7 +143,7 @@ def test_step_functions_chain_survives_deadlines_exactly_once(
             assert invocations < 100
         results.append(state)
     assert invocations >= 3
-    done = aws_lambda.commit_handler({"run": planned["run"], "results": results}, FakeContext())
+    done = aws_lambda.commit_handler({"run": planned["run"]}, FakeContext())
     ids = lake_ids(lambda_env, "movie_details")
     from datetime import date
 
@@ -155,3 +156,20 @@ def test_step_functions_chain_survives_deadlines_exactly_once(
     assert (lambda_env / done["manifest"]).is_file()
     assert not list((lambda_env / "raw/TMDB/_staging").glob("*"))
     assert len(set(ids)) >= 0.9 * len(expected)
+
+
+def test_commit_refuses_while_a_shard_is_unfinished(
+    lambda_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tmdb_lake.errors import StorageError
+
+    monkeypatch.setenv("TMDB_LAKE_MEDIA", "movie")
+    planned = aws_lambda.plan_handler(SCHEDULED_EVENT, FakeContext())
+    state = {"run": planned["run"], "shard": planned["shards"][0]}
+    assert aws_lambda.shard_handler(state, FakeContext(checks=3))["complete"] is False
+    with pytest.raises(StorageError, match="unfinished"):
+        aws_lambda.commit_handler({"run": planned["run"]}, FakeContext())
+    assert not list(lambda_env.glob("raw/TMDB/_runs/**/*.json"))
+    assert aws_lambda.shard_handler(state, FakeContext())["complete"] is True
+    done = aws_lambda.commit_handler({"run": planned["run"]}, FakeContext())
+    assert done["records"]["movies"] > 0

@@ -149,9 +149,10 @@ def _run_settings(run: Mapping[str, Any]) -> Settings:
 def plan_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
     """Step Functions, step 1: claim the run and list its shards for the Map state.
 
-    The partition date is fixed here, so every later step of the run agrees on it even
-    past midnight. The shard list is also written to the run's staging folder
-    (`shards.json`) for a distributed Map that reads its items from S3.
+    Gives `{"run": ..., "shards": [...]}`; the Map hands `{"run", "shard"}` to each
+    `shard_handler`. The partition date is fixed here, so every later step of the run
+    agrees on it even past midnight. The shard list is also written to the run's staging
+    folder (`shards.json`) for a distributed Map that reads its items from S3.
     """
     settings = settings_from_event(event)
     overrides = {**overrides_from_event(event), "partition_date": str(settings.partition_date)}
@@ -168,7 +169,7 @@ def plan_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any
                     "started_at": started_at,
                     "overrides": overrides,
                 }
-                items = [{"run": run, "shard": shard_to_dict(shard)} for shard in shards]
+                items = [shard_to_dict(shard) for shard in shards]
                 shards_key = ctx.layout.staging_prefix(ctx.run_key) + "shards.json"
                 await storage.put(shards_key, orjson.dumps(items))
                 return {"run": run, "shards": items, "shards_key": shards_key}
@@ -203,7 +204,11 @@ def shard_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 
 def commit_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    """Step Functions, step 3: fetch the reference data, then publish the run."""
+    """Step Functions, step 3: fetch the reference data, then publish the run.
+
+    Needs only `{"run": ...}`: the shards' checkpoints are read from the lake, and the
+    commit refuses to run while any is unfinished.
+    """
     run = event["run"]
     settings = _run_settings(run)
 

@@ -21,16 +21,24 @@ import orjson
 
 from tmdb_lake import __version__
 from tmdb_lake.collect.context import NullProgress, Progress, RunContext, Stopped
-from tmdb_lake.collect.details import DetailsCollector
+from tmdb_lake.collect.details import DetailsCollector, batches_from_discover
 from tmdb_lake.collect.discover import DiscoverCollector
 from tmdb_lake.collect.genres import collect_genres
 from tmdb_lake.collect.ids import plan_catalog, plan_changes
 from tmdb_lake.errors import ConfigError, StorageError
-from tmdb_lake.lake.commit import commit_run, read_manifest, remove_stale_parts
+from tmdb_lake.lake.commit import bounded_gather, commit_run, read_manifest, remove_stale_parts
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.storage import Storage, open_storage
 from tmdb_lake.lake.writer import ShardCheckpoint
-from tmdb_lake.plan import DetailsShard, DiscoverShard, RunPlan, Shard, plan_run, run_key
+from tmdb_lake.plan import (
+    DetailsShard,
+    DiscoverShard,
+    RunPlan,
+    Shard,
+    plan_run,
+    run_key,
+    shard_from_dict,
+)
 from tmdb_lake.settings import Settings
 from tmdb_lake.tmdb.client import TmdbClient
 from tmdb_lake.tmdb.queries import MediaType
@@ -194,20 +202,49 @@ async def run_context(
         )
 
 
-async def stored_checkpoints(
-    storage: Storage, layout: LakeLayout, run_key: str
-) -> list[ShardCheckpoint]:
-    """Read every shard checkpoint of a run back from the lake (what the commit publishes)."""
-    keys = await storage.list(layout.checkpoint_prefix(run_key))
-    checkpoints: list[ShardCheckpoint] = []
-    for key in keys:
-        data = await storage.get(key)
-        if data is not None:
-            checkpoints.append(ShardCheckpoint.from_json(data))
-    unfinished = [c.shard_id for c in checkpoints if not c.done]
-    if unfinished:
+async def committable_checkpoints(ctx: RunContext) -> list[ShardCheckpoint]:
+    """Read every shard checkpoint of the run back from the lake, and check nothing is missing.
+
+    Expected shards: the planned ones (`shards.json` of a distributed run, the id batches
+    of a catalog or changes run, else the plan's roots), the windows a split shard
+    recorded, and with --details one details shard per discover part. A commit that
+    would publish an incomplete run raises `StorageError` instead.
+    """
+    storage, layout, settings = ctx.storage, ctx.layout, ctx.settings
+    staging = layout.staging_prefix(ctx.run_key)
+    keys = await storage.list(layout.checkpoint_prefix(ctx.run_key))
+    found: list[bytes | None] = [None] * len(keys)
+
+    async def read(index: int) -> None:
+        found[index] = await storage.get(keys[index])
+
+    await bounded_gather(read(i) for i in range(len(keys)))
+    checkpoints = [ShardCheckpoint.from_json(data) for data in found if data is not None]
+    expected: list[str] = []
+    planned = await storage.get(staging + "shards.json")
+    if planned is not None:
+        expected += [shard_from_dict(raw).shard_id for raw in orjson.loads(planned)]
+    elif settings.mode == "discover":
+        expected += [shard.shard_id for shard in plan_run(settings).shards]
+    for key in await storage.list(staging + "ids/"):
+        if key.endswith(".plan.json"):
+            data = await storage.get(key)
+            batches = orjson.loads(data or b'{"batches": []}')["batches"]
+            expected += [DetailsShard.from_dict(raw).shard_id for raw in batches]
+    media_of = {settings.dataset_for(media): media for media in settings.media}
+    for checkpoint in checkpoints:
+        expected += [
+            DiscoverShard.from_dict(raw).shard_id for raw in checkpoint.info.get("split", [])
+        ]
+        media = media_of.get(checkpoint.dataset)
+        if settings.details and media is not None and settings.mode == "discover":
+            expected += [batch.shard_id for batch in batches_from_discover(checkpoint, media)]
+    done = {c.shard_id for c in checkpoints if c.done}
+    missing = sorted({shard_id for shard_id in expected if shard_id not in done})
+    missing += sorted(c.shard_id for c in checkpoints if not c.done and c.shard_id not in missing)
+    if missing:
         raise StorageError(
-            f"cannot commit: {len(unfinished)} shards unfinished, e.g. {unfinished[0]}"
+            f"cannot commit: {len(missing)} shards unfinished or missing, e.g. {missing[0]}"
         )
     return checkpoints
 
@@ -316,7 +353,7 @@ async def finish_run(
             run_id=run_id,
             day=settings.partition_date,
             fmt=settings.file_format,
-            checkpoints=await stored_checkpoints(storage, layout, ctx.run_key),
+            checkpoints=await committable_checkpoints(ctx),
             datasets=settings.datasets(),
             manifest=_manifest_head(settings, run_id, started_at, ctx.tmdb),
         )
