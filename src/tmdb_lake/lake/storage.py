@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import functools
 import os
 import re
@@ -59,7 +60,10 @@ __all__ = [
 T = TypeVar("T")
 
 # Temp files of an unfinished LocalStorage.put: hidden, and a segment no valid key may use, so
-# `list` can never mistake one for data.
+# `list` can never mistake one for data. Named `.~tmp-<pid>-<random>-<name>`: a writer killed
+# mid-put (SIGKILL, power loss) leaves its temp file behind; `list`, and the first `put` into
+# each folder, remove the temp files of writers that are gone, so a resumed run's commit and
+# clean-up sweep what a crash left.
 _TEMP_MARKER = ".~tmp-"
 _S3_DELETE_BATCH = 1000  # DeleteObjects' limit
 _PRUNE_RACE_ATTEMPTS = 5
@@ -167,6 +171,7 @@ class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = Path(root).expanduser().absolute()
         self.description = str(self.root)
+        self._swept: set[Path] = set()
 
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*_check_key(key).split("/"))
@@ -194,7 +199,7 @@ class LocalStorage:
         # vanished between mkdir and its is_dir check); the race only ever loses empty
         # folders, so recreate them and try again. A real conflict fails every attempt.
         for attempt in range(_PRUNE_RACE_ATTEMPTS):
-            tmp = path.with_name(f"{_TEMP_MARKER}{secrets.token_hex(8)}-{path.name}")
+            tmp = path.with_name(f"{_TEMP_MARKER}{os.getpid()}-{secrets.token_hex(8)}-{path.name}")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write(tmp)
@@ -208,6 +213,10 @@ class LocalStorage:
                 tmp.unlink(missing_ok=True)
                 raise
             _fsync_dir(path.parent)
+            if path.parent not in self._swept:  # once per folder: a crash's leftovers
+                self._swept.add(path.parent)
+                with contextlib.suppress(OSError):
+                    _remove_orphaned_temps(path.parent, os.listdir(path.parent))
             return
 
     async def get(self, key: str) -> bytes | None:
@@ -221,7 +230,10 @@ class LocalStorage:
             raise _local_error("get", key, exc) from exc
 
     async def list(self, prefix: str) -> builtins.list[str]:
-        """Return every key starting with `prefix`, sorted; temp files are never listed."""
+        """Return every key starting with `prefix`, sorted; temp files are never listed.
+
+        Temp files left under the prefix by a writer process that no longer runs are removed.
+        """
         _check_prefix(prefix)
         try:
             return await asyncio.to_thread(self._list_sync, prefix)
@@ -240,11 +252,9 @@ class LocalStorage:
             dirnames[:] = [d for d in dirnames if not d.startswith(_TEMP_MARKER)]
             rel = Path(dirpath).relative_to(self.root).as_posix()
             base = "" if rel == "." else rel + "/"
-            keys.extend(
-                base + name
-                for name in filenames
-                if not name.startswith(_TEMP_MARKER) and (base + name).startswith(prefix)
-            )
+            names = [name for name in filenames if (base + name).startswith(prefix)]
+            keys.extend(base + name for name in names if not name.startswith(_TEMP_MARKER))
+            _remove_orphaned_temps(Path(dirpath), names)
         keys.sort()
         return keys
 
@@ -298,6 +308,32 @@ class LocalStorage:
 
     async def close(self) -> None:
         """Nothing to release: files are opened and closed per call."""
+
+
+def _remove_orphaned_temps(folder: Path, names: Sequence[str]) -> None:
+    """Delete the temp files among `names` (in `folder`) whose writer process has died."""
+    for name in names:
+        if name.startswith(_TEMP_MARKER) and _orphaned_temp(name):
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
+
+
+def _orphaned_temp(name: str) -> bool:
+    """Tell whether a temp file's writer (the pid in its name) has died, on POSIX.
+
+    Removing a live writer's temp file (another host, another pid namespace) costs it one
+    retry of its put, never data: `_atomic_replace` starts over when its temp file vanishes.
+    """
+    pid = name[len(_TEMP_MARKER) :].partition("-")[0]
+    if os.name != "posix" or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # alive, but not ours to signal
+    return False
 
 
 def _fsync_dir(folder: Path) -> None:
