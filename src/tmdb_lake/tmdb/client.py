@@ -42,6 +42,7 @@ from tmdb_lake.errors import (
 )
 from tmdb_lake.settings import Secret
 from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType, details_params
+from tmdb_lake.tmdb.transport import AiohttpTransport
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 """A TMDB JSON body is a few kB; anything past this is hostile and refused."""
@@ -129,7 +130,7 @@ class TmdbClient:
             headers=headers,
             timeout=httpx.Timeout(timeout, pool=None),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            transport=transport,
+            transport=transport or AiohttpTransport(max_connections=concurrency, timeout=timeout),
             follow_redirects=False,
         )
         # Bursts of a tenth of a second's worth keep the pace smooth at the server.
