@@ -1,8 +1,9 @@
 """An httpx transport on aiohttp's connection pool: same client API, a fraction of the CPU.
 
 httpx's own pool (httpcore) scans every connection for every request and polls each
-idle socket: measured on this project's 2-core machine it spent 2.5 ms of CPU per
-request against the simulator, aiohttp 0.34 ms (bench/RESULTS.md). At TMDB's rate that
+idle socket: on this project's 2-core machine, 3,000 details requests to the simulator
+at 8 in flight cost 2.5 ms of CPU each through httpx's pool, 0.34 ms through aiohttp's
+(the whole `ingest --catalog` run went from 10.5 s to 4.2 s of CPU). At TMDB's rate that
 hardly matters; for a catalog of a million titles, or several shards on one Lambda, it
 is most of the bill. The client keeps httpx's API, so tests still inject
 `httpx.MockTransport`.
