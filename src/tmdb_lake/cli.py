@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] == "simulate":
             from tmdb_lake.simulator.cli import main as simulate_main
 
-            return simulate_main(argv[1:])
+            return simulate_main(argv[1:], prog=f"{PROG} simulate")
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
