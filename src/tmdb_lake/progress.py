@@ -23,7 +23,7 @@ class _Counts:
         left = max(self.pages_total - self.pages, 0)
         eta = f"{left / rate:,.0f}s" if rate > 0 and left else "-"
         return (
-            f"pages {self.pages:,}/{self.pages_total:,}  records {self.records:,}  "
+            f"requests {self.pages:,}/{self.pages_total:,}  records {self.records:,}  "
             f"{rate:,.1f} req/s  {self.records / elapsed:,.0f} rec/s  ETA {eta}"
         )
 
