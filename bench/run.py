@@ -69,7 +69,8 @@ S3_PARAMS = {
 }
 """S3: every dated movie, so the total is far over TMDB's 10,000 cap per query."""
 
-TOOLS = ("tmdb-lake", "baseline", "dlt")
+TOOLS = ("tmdb-lake", "baseline", "dlt", "dlt-tuned")
+"""dlt-tuned: dlt with compiled data selectors (see bench/baselines/dlt_pipeline.py)."""
 
 
 # ----------------------------------------------------------------------- simulator --
@@ -561,6 +562,7 @@ class Runner:
                 sim, DISCOVER_PARAMS, "--maximum-page", str(pages + 1), *detail_args, *detail_json
             ),
         }
+        commands["dlt-tuned"] = [*commands["dlt"], "--compiled-selector"]
         for tool in self.tools:
             self.run_tool(scenario, tool, sim, commands[tool], kind, expected, p.rate)
 
@@ -588,6 +590,7 @@ class Runner:
                     sim, dated, "--maximum-page", "501", "--windows", json.dumps(windows)
                 ),
             }
+            commands["dlt-tuned"] = [*commands["dlt"], "--compiled-selector"]
             for tool in self.tools:
                 self.run_tool("S3", tool, sim, commands[tool], "discover", expected, None)
 
@@ -697,7 +700,12 @@ def plot(rows: list[Row], path: Path, rate: float) -> None:
     scenarios = list(dict.fromkeys(row.scenario for row in rows))
     fig, axes = plt.subplots(1, len(scenarios), figsize=(4.2 * len(scenarios), 4.2))
     axes = [axes] if len(scenarios) == 1 else list(axes)
-    colours = {"tmdb-lake": "#2a7ab0", "baseline": "#b0b0b0", "dlt": "#e08a2c"}
+    colours = {
+        "tmdb-lake": "#2a7ab0",
+        "baseline": "#b0b0b0",
+        "dlt": "#e08a2c",
+        "dlt-tuned": "#f4c27a",
+    }
     for ax, scenario in zip(axes, scenarios, strict=True):
         group = [row for row in rows if row.scenario == scenario]
         names = [row.tool for row in group]
