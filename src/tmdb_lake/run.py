@@ -6,7 +6,6 @@ A run whose parameters and date match an unfinished one resumes it.
 
 from __future__ import annotations
 
-import asyncio
 import resource
 import secrets
 import time
@@ -25,6 +24,7 @@ from tmdb_lake.collect.details import DetailsCollector, batches_from_discover
 from tmdb_lake.collect.discover import DiscoverCollector
 from tmdb_lake.collect.genres import collect_genres
 from tmdb_lake.collect.ids import plan_catalog, plan_changes
+from tmdb_lake.collect.ordered import gather_or_cancel
 from tmdb_lake.errors import ConfigError, StorageError
 from tmdb_lake.lake.commit import bounded_gather, commit_run, read_manifest, remove_stale_parts
 from tmdb_lake.lake.layout import LakeLayout
@@ -163,7 +163,7 @@ async def run_shards(ctx: RunContext, shards: list[Shard]) -> None:
     """Run shards to completion, concurrently (raises `Stopped` at the caller's deadline)."""
     discover = [shard for shard in shards if isinstance(shard, DiscoverShard)]
     details = [shard for shard in shards if isinstance(shard, DetailsShard)]
-    await asyncio.gather(
+    await gather_or_cancel(
         DiscoverCollector(ctx).run_shards(discover),
         DetailsCollector(ctx).run_batches(details),
     )

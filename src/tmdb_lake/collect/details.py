@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from tmdb_lake.collect.context import RunContext
-from tmdb_lake.collect.ordered import fetch_in_order
+from tmdb_lake.collect.ordered import fetch_in_order, gather_or_cancel
 from tmdb_lake.errors import StorageError
 from tmdb_lake.lake.writer import ShardCheckpoint, decode_records
 from tmdb_lake.plan import DetailsShard
@@ -50,7 +50,7 @@ class DetailsCollector:
                 index = queue.get_nowait()
                 results[index] = await self.run(batches[index])
 
-        await asyncio.gather(*(worker() for _ in range(min(SHARDS_AT_ONCE, len(batches)))))
+        await gather_or_cancel(*(worker() for _ in range(min(SHARDS_AT_ONCE, len(batches)))))
         return [checkpoint for checkpoint in results if checkpoint is not None]
 
     async def run(self, batch: DetailsShard) -> ShardCheckpoint:
