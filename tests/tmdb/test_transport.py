@@ -58,3 +58,7 @@ def test_faults_become_retryable_failures(config: SimulatorConfig, error: str):
 def test_a_fault_then_success_is_retried_transparently():
     page, client = fetch(SimulatorConfig(error_rate=0.5, fault_seed=4), max_attempts=8)
     assert len(page.results) == 20
+    assert client.stats.requests == client.stats.retries + 1
+    assert (
+        sum(n for code, n in client.stats.statuses.items() if code >= 500) == client.stats.retries
+    )
