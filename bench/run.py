@@ -36,7 +36,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -716,7 +716,8 @@ def plot(rows: list[Row], path: Path, rate: float) -> None:
             ax.axhline(rate, color="crimson", linestyle="--", label=f"ceiling R = {rate:g}/s")
             ax.axhline(0.95 * rate, color="crimson", linestyle=":", label="95% of R")
             ax.set_ylabel("answered requests / s (wall)")
-            ax.legend(loc="upper left", fontsize=8)
+            ax.set_ylim(0, rate * 1.3)
+            ax.legend(loc="upper right", fontsize=7)
             ax.set_title(f"{scenario}: throughput vs ceiling")
         elif scenario == "S3":
             values = [row.cpu_per_10k or 0.0 for row in group]
@@ -727,12 +728,13 @@ def plot(rows: list[Row], path: Path, rate: float) -> None:
             values = [row.peak_rss_mb for row in group]
             ax.bar(names, values, color=colour)
             ax.axhline(250, color="crimson", linestyle="--", label="250 MB target")
+            ax.set_ylim(0, max(300, *values) * 1.1)
             ax.set_ylabel("peak RSS MB")
-            ax.legend(loc="upper left", fontsize=8)
+            ax.legend(loc="upper left", fontsize=7)
             ax.set_title("S4: --catalog memory")
         for x, value in enumerate(values):
             ax.annotate(f"{value:.1f}", (x, value), ha="center", va="bottom", fontsize=8)
-        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="x", labelsize=7, rotation=15)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -741,8 +743,29 @@ def plot(rows: list[Row], path: Path, rate: float) -> None:
 # --------------------------------------------------------------------------- main --
 
 
+def load_rows(paths: list[Path]) -> tuple[list[Row], float]:
+    """Read rows back from results.json files (a main run plus supplements), in order."""
+    names = {f.name for f in fields(Row)}
+    rows: list[Row] = []
+    rate = 40.0
+    for path in paths:
+        report = json.loads(path.read_text())
+        rate = report["plan"]["rate"]
+        rows += [Row(**{k: v for k, v in raw.items() if k in names}) for raw in report["rows"]]
+    order = {tool: index for index, tool in enumerate(TOOLS)}
+    rows.sort(key=lambda r: (r.scenario, order.get(r.tool, len(order)), r.wall_s))
+    return rows, rate
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark tmdb-lake against the alternatives.")
+    parser.add_argument(
+        "--replot",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="no run: redraw tables.md and throughput.png in --out from results.json files",
+    )
     parser.add_argument("--scenarios", default="S1,S2,S3,S4")
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--latency-ms", type=float, default=150.0)
@@ -758,6 +781,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep-work", action="store_true")
     args = parser.parse_args(argv)
+    if args.replot:
+        rows, rate = load_rows(args.replot)
+        target: Path = args.out or BENCH
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "tables.md").write_text(tables(rows))
+        plot(rows, target / "throughput.png", rate)
+        print(tables(rows))
+        return 0
 
     plan = (
         Plan.quick_plan(args.latency_ms, args.rate)
