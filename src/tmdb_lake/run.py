@@ -308,8 +308,8 @@ async def ingest(
         complete = True
         if manifest is None:
             try:
-                await run_shards(ctx, await plan_shards(ctx, plan))
-                await collect_genres(ctx)
+                shards = await plan_shards(ctx, plan)
+                await gather_or_cancel(run_shards(ctx, shards), collect_genres(ctx))
             except Stopped:
                 complete = False
             if complete:

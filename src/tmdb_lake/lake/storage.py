@@ -19,13 +19,15 @@ import builtins
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
 from tmdb_lake.errors import ConfigError, StorageError
 from tmdb_lake.lake.keys import validate_bucket_name
 from tmdb_lake.lake.local import LocalStorage
-from tmdb_lake.lake.s3 import Credential, S3Storage, SupportsReveal, _check_credentials
+
+if TYPE_CHECKING:
+    from tmdb_lake.lake.s3 import Credential, S3Storage, SupportsReveal
 
 __all__ = [
     "Credential",
@@ -179,6 +181,8 @@ def open_storage(
         if scheme == "s3":
             if endpoint_url:
                 _check_endpoint_url(endpoint_url)
+            from tmdb_lake.lake.s3 import _check_credentials  # boto3 only when S3 is used
+
             _check_credentials(access_key_id, secret_access_key, session_token)
             storage = _open_s3(
                 uri,
@@ -228,6 +232,8 @@ def _open_s3(
     if any(segment == "." for segment in root.split("/")):
         raise ConfigError(f"the S3 prefix in {shown} has a '.' segment")
     key_id, secret, token = credentials
+    from tmdb_lake.lake.s3 import S3Storage
+
     return S3Storage(
         bucket,
         root,
@@ -263,3 +269,12 @@ def _open_local(path: Path) -> LocalStorage:
             f"cannot create the lake folder {storage.description}: {exc.strerror or exc}"
         ) from exc
     return storage
+
+
+def __getattr__(name: str) -> Any:
+    """Give the S3 names on first use: importing boto3 costs a third of a second."""
+    if name in ("Credential", "S3Storage", "SupportsReveal"):
+        from tmdb_lake.lake import s3
+
+        return getattr(s3, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
