@@ -87,7 +87,8 @@ def test_unreachable_tmdb_fails_with_the_endpoint_then_resumes(simulators, cli, 
     assert failed.code == 1, failed.stderr
     line = one_error_line(failed.stderr)
     assert re.fullmatch(
-        r"tmdb-lake: error: TMDB /(discover/(movie|tv)|genre/(movie|tv)/list) failed after 2 attempts: "
+        r"tmdb-lake: error: TMDB /(discover/(movie|tv)|genre/(movie|tv)/list) "
+        r"failed after 2 attempts: "
         r"connection failed \(ConnectError\)",
         line,
     ), line
@@ -107,7 +108,8 @@ def test_429_until_retries_run_out(simulators, cli, expected):
     assert failed.code == 1, failed.stderr
     line = one_error_line(failed.stderr)
     assert re.fullmatch(
-        r"tmdb-lake: error: TMDB /(discover/(movie|tv)|genre/(movie|tv)/list) failed after 2 attempts: "
+        r"tmdb-lake: error: TMDB /(discover/(movie|tv)|genre/(movie|tv)/list) "
+        r"failed after 2 attempts: "
         r"HTTP 429 rate limited",
         line,
     ), line
