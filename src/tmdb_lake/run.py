@@ -108,7 +108,18 @@ def open_lake(settings: Settings) -> Storage:
 
 
 def peak_rss_mb() -> float:
-    """Give this process's peak resident memory, in MiB."""
+    """Give this process's peak resident memory, in MiB.
+
+    Linux's `ru_maxrss` carries over the spawning process's peak at exec, so a CLI started
+    by a big orchestrator would report the orchestrator's memory; `VmHWM` is our own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
