@@ -239,3 +239,33 @@ def test_interrupted_run_resumes_exactly_once(tmp_path: Path):
     got = ids(tmp_path / "lake", "movie_details")
     assert len(got) == len(set(got)) and sorted(got) == sorted(alive)
     assert summary["requests"] <= len(alive) - 200  # completed ids were not fetched again
+
+
+def test_unbounded_query_past_the_cap_counts_the_undated_it_cannot_reach(
+    big_simulator, big_catalog, tmp_path: Path
+):
+    unbounded = set(big_catalog.discover_ids("movie", {"with_genres": "35"}))
+    dated = set(
+        big_catalog.discover_ids(
+            "movie", {"with_genres": "35", "primary_release_date.gte": "1870-01-01"}
+        )
+    )
+    assert len(unbounded) > 10_000 and len(unbounded - dated) > 0
+    result = run(
+        big_simulator,
+        tmp_path,
+        "ingest",
+        "--media",
+        "movie",
+        "--genres",
+        "35",
+        "--released-until",
+        "none",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    got = ids(tmp_path / "lake", "movies")
+    assert len(got) == len(set(got)) and set(got) == dated
+    summary = json.loads(result.stdout)
+    assert summary["counters"]["undated_unreachable"] == len(unbounded - dated)
+    assert f"warning: {len(unbounded - dated):,} titles without a release date" in result.stderr

@@ -81,9 +81,11 @@ class DiscoverCollector:
                 children = split_window(shard, first.total_results, ctx.settings.partition_date)
                 if children:
                     if shard.released_from is None and shard.released_until is None:
+                        undated = await self._count_undated(shard, first.total_results, children)
+                        checkpoint.count("undated_unreachable", undated)
                         ctx.progress.note(
-                            "warning: titles without a release date match no date window; "
-                            "past TMDB's cap they cannot be reached (they are not collected)"
+                            f"warning: {undated:,} titles without a release date match no date "
+                            "window; past TMDB's cap they cannot be reached (not collected)"
                         )
                     ctx.progress.note(
                         f"{shard.shard_id}: {first.total_results:,} results over TMDB's cap, "
@@ -102,6 +104,19 @@ class DiscoverCollector:
         await self._fetch_pages(shard, query, writer, range(start, total_pages + 1), first)
         await writer.finish()
         return [checkpoint]
+
+    async def _count_undated(
+        self, shard: DiscoverShard, total: int, windows: list[DiscoverShard]
+    ) -> int:
+        """Count what an unbounded query matches beyond the windows' overall date range.
+
+        TMDB includes undated titles only when a query has no date filter; the windows all
+        have one, so the difference is what no window can reach.
+        """
+        dated = DiscoverShard(shard.media, windows[0].released_from, windows[-1].released_until)
+        query = dated.query(base_query(self.ctx.settings, shard.media))
+        page = await self.ctx.tmdb.discover_page(query, 1)
+        return max(0, total - page.total_results)
 
     async def _run_children(self, shards: list[DiscoverShard]) -> list[ShardCheckpoint]:
         results = await gather_or_cancel(*(self._run_discover(shard) for shard in shards))
