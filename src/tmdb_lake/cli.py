@@ -161,7 +161,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; give the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     redactor = Redactor()
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
 import orjson
 
 from tmdb_lake import __version__
@@ -42,6 +41,7 @@ from tmdb_lake.plan import (
 from tmdb_lake.settings import Settings
 from tmdb_lake.tmdb.client import TmdbClient
 from tmdb_lake.tmdb.queries import MediaType
+from tmdb_lake.tmdb.transport import HttpxLikeTransport, Transport
 
 __all__ = ["NullProgress", "Progress", "RunReport", "ingest", "open_lake"]
 
@@ -185,7 +185,7 @@ async def run_context(
     settings: Settings,
     storage: Storage,
     *,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: Transport | HttpxLikeTransport | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     layout: LakeLayout | None = None,
@@ -291,7 +291,7 @@ async def ingest(
     settings: Settings,
     storage: Storage,
     *,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: Transport | HttpxLikeTransport | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     layout: LakeLayout | None = None,

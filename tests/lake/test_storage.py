@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import re
 import time
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 
 from s3server import S3Bucket, SeaweedS3
 from tmdb_lake.errors import ConfigError, StorageError
+from tmdb_lake.lake import local as local_module
 from tmdb_lake.lake import storage as storage_module
 from tmdb_lake.lake.storage import (
     LocalStorage,
@@ -187,6 +189,61 @@ def test_copy_of_a_missing_key_is_a_storage_error(storage: Storage) -> None:
     with pytest.raises(StorageError, match="copy"):
         run(storage.copy("raw/missing.json", "raw/target.json"))
     assert run(storage.get("raw/target.json")) is None
+
+
+def test_a_copy_is_a_snapshot_and_repeating_it_changes_nothing(storage: Storage) -> None:
+    """The commit copies staged parts and may repeat after a crash; staging may be rewritten."""
+
+    async def scenario() -> None:
+        await storage.put("staging/p1.json", b"first")
+        await storage.copy("staging/p1.json", "final/p1.json")
+        await storage.copy("staging/p1.json", "final/p1.json")  # a repeated commit
+        await storage.put("staging/p1.json", b"rewritten")  # a resumed shard's new part
+        assert await storage.get("final/p1.json") == b"first"
+        await storage.delete(["staging/p1.json"])
+        assert await storage.get("final/p1.json") == b"first"
+        assert await storage.list("") == ["final/p1.json"]
+
+    run(scenario())
+
+
+def test_local_copy_shares_bytes_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    lake = LocalStorage(tmp_path)
+    run(lake.put("staging/p.json", b"part"))
+    run(lake.copy("staging/p.json", "final/p.json"))
+    run(lake.copy("staging/p.json", "final/p.json"))
+    source, target = tmp_path / "staging" / "p.json", tmp_path / "final" / "p.json"
+    assert os.path.samefile(source, target)  # a hard link: no bytes copied, no extra fsync
+    assert sorted(p.name for p in (tmp_path / "final").iterdir()) == ["p.json"]
+
+
+def test_local_copy_falls_back_to_bytes_without_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src: Any, dst: Any) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(local_module.os, "link", no_links)
+    lake = LocalStorage(tmp_path)
+    run(lake.put("staging/p.json", b"part"))
+    run(lake.copy("staging/p.json", "final/p.json"))
+    assert run(lake.get("final/p.json")) == b"part"
+    assert not os.path.samefile(tmp_path / "staging" / "p.json", tmp_path / "final" / "p.json")
+    assert sorted(p.name for p in (tmp_path / "final").iterdir()) == ["p.json"]
+
+
+def test_local_copy_reports_other_link_failures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def denied(src: Any, dst: Any) -> None:
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(local_module.os, "link", denied)
+    lake = LocalStorage(tmp_path)
+    run(lake.put("staging/p.json", b"part"))
+    with pytest.raises(StorageError, match=r"copy.*Permission denied"):
+        run(lake.copy("staging/p.json", "final/p.json"))
+    assert run(lake.list("final/")) == []
 
 
 BAD_KEYS = [

@@ -1,4 +1,5 @@
 import asyncio
+import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from tmdb_lake.lake.storage import LocalStorage
 from tmdb_lake.lake.writer import (
     MAX_FILE_BYTES,
     RecordTooLarge,
+    ShardCheckpoint,
     ShardWriter,
+    StagedPart,
     decode_records,
     encode_records,
     split_to_fit,
@@ -177,3 +180,22 @@ def test_layout_keys():
     for bad in ("../x", "a/b", "", ".hidden"):
         with pytest.raises(ValueError):
             LAYOUT.partition_prefix(bad, day)
+
+
+def test_checkpoint_round_trips_every_field():
+    checkpoint = ShardCheckpoint(
+        shard_id="movie-w0",
+        dataset="movies",
+        next_unit=7,
+        next_seq=3,
+        records=120,
+        done=True,
+        parts=[
+            StagedPart("raw/_staging/a.json", 100, 2048),
+            StagedPart("raw/_staging/b.json", 20, 99),
+        ],
+        counters={"unreachable": 4},
+        info={"total_pages": 6, "split": [{"media": "movie"}]},
+    )
+    assert ShardCheckpoint.from_json(checkpoint.to_json()) == checkpoint
+    assert set(orjson.loads(checkpoint.to_json())) == set(dataclasses.asdict(checkpoint))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import errno
 import os
 import secrets
 import shutil
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 from tmdb_lake.lake.keys import _TEMP_MARKER, _check_key, _check_keys, _check_prefix
 
 _PRUNE_RACE_ATTEMPTS = 5
+
+_NO_HARD_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
+"""`os.link` failures that mean "copy instead": another filesystem, or no hard links there."""
 
 
 class LocalStorage:
@@ -158,12 +162,25 @@ class LocalStorage:
 
     def _copy_sync(self, src: Path, dst: Path) -> None:
         def write(tmp: Path) -> None:
+            # A hard link shares the source's bytes, which `put` already made durable, and
+            # nothing rewrites a file in place here (a `put` replaces the name, not the
+            # inode), so the copy never changes after the fact. Filesystems without hard
+            # links, or a lake spanning two of them, get a real copy.
+            try:
+                os.link(src, tmp)
+                return
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINK:
+                    raise
             shutil.copyfile(src, tmp)
             with tmp.open("rb") as out:
                 os.fsync(out.fileno())
 
         if not src.is_file():
             raise FileNotFoundError(2, "source key does not exist", str(src))
+        with contextlib.suppress(OSError):
+            if os.path.samefile(src, dst):
+                return  # linked by an earlier attempt (rename would be a no-op, leaving tmp)
         self._atomic_replace(dst, write)
 
     async def close(self) -> None:

@@ -9,7 +9,7 @@ starts at `next_unit` and rewrites parts from `next_seq`: nothing lost, nothing 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -87,8 +87,23 @@ class ShardCheckpoint:
     info: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
-        """Serialise for storage."""
-        return orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2)
+        """Serialise for storage.
+
+        By hand: `dataclasses.asdict` deep-copies the growing parts list on every flush
+        (0.19 s of a 10,000-record run, bench finding 2).
+        """
+        body = {
+            "shard_id": self.shard_id,
+            "dataset": self.dataset,
+            "next_unit": self.next_unit,
+            "next_seq": self.next_seq,
+            "records": self.records,
+            "done": self.done,
+            "parts": [{"key": p.key, "records": p.records, "bytes": p.bytes} for p in self.parts],
+            "counters": self.counters,
+            "info": self.info,
+        }
+        return orjson.dumps(body, option=orjson.OPT_INDENT_2)
 
     @classmethod
     def from_json(cls, data: bytes) -> ShardCheckpoint:

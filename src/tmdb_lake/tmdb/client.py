@@ -21,15 +21,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
 import orjson
 from aiolimiter import AsyncLimiter
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-)
 
 from tmdb_lake import __version__
 from tmdb_lake.errors import (
@@ -42,7 +35,14 @@ from tmdb_lake.errors import (
 )
 from tmdb_lake.settings import Secret
 from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType, details_params
-from tmdb_lake.tmdb.transport import AiohttpTransport
+from tmdb_lake.tmdb.transport import (
+    AiohttpTransport,
+    BodyTooLarge,
+    HttpxLikeTransport,
+    Transport,
+    TransportFailure,
+    as_transport,
+)
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 """A TMDB JSON body is a few kB; anything past this is hostile and refused."""
@@ -117,21 +117,19 @@ class TmdbClient:
         max_attempts: int = 6,
         backoff_initial: float = 0.5,
         backoff_max: float = 30.0,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Transport | HttpxLikeTransport | None = None,
     ) -> None:
-        headers = {"Accept": "application/json", "User-Agent": f"tmdb-lake/{__version__}"}
+        self._base_url = api_url.rstrip("/") + "/"
+        self._headers = {"Accept": "application/json", "User-Agent": f"tmdb-lake/{__version__}"}
         self._params: dict[str, str] = {}
         if access_token is not None:  # preferred: never part of a URL
-            headers["Authorization"] = f"Bearer {access_token.reveal()}"
+            self._headers["Authorization"] = f"Bearer {access_token.reveal()}"
         elif api_key is not None:
             self._params["api_key"] = api_key.reveal()
-        self._http = httpx.AsyncClient(
-            base_url=api_url.rstrip("/") + "/",
-            headers=headers,
-            timeout=httpx.Timeout(timeout, pool=None),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            transport=transport or AiohttpTransport(max_connections=concurrency, timeout=timeout),
-            follow_redirects=False,
+        self._http: Transport = (
+            as_transport(transport)
+            if transport is not None
+            else AiohttpTransport(max_connections=concurrency, timeout=timeout)
         )
         # Bursts of a tenth of a second's worth keep the pace smooth at the server.
         burst = max(1.0, rate_limit / 10)
@@ -182,49 +180,52 @@ class TmdbClient:
         return body
 
     async def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        """GET a TMDB endpoint and give its JSON object, retrying what is worth retrying."""
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Retryable),
-            before_sleep=self._count_retry,
-            reraise=True,
-        )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._get_once(path, params)
-        except _Retryable as last:
-            attempts = self._max_attempts
-            message = f"TMDB {path} failed after {attempts} attempts: {last}"
-            kind = RateLimited if last.status == 429 else UpstreamError
-            raise kind(message, endpoint=path, status=last.status, attempts=attempts) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        """GET a TMDB endpoint and give its JSON object, retrying what is worth retrying.
+
+        At most `max_attempts` tries, with full-jitter exponential backoff between them,
+        and never sooner than the `Retry-After` TMDB sent.
+        """
+        url = self._url(path, params)
+        attempt = 1
+        while True:
+            try:
+                return await self._get_once(url, path)
+            except _Retryable as failure:
+                if attempt >= self._max_attempts:
+                    message = f"TMDB {path} failed after {attempt} attempts: {failure}"
+                    kind = RateLimited if failure.status == 429 else UpstreamError
+                    raise kind(
+                        message, endpoint=path, status=failure.status, attempts=attempt
+                    ) from None
+                self.stats.retries += 1
+                await asyncio.sleep(self._backoff(attempt, failure))
+                attempt += 1
 
     async def stream_gzip_lines(self, url: str) -> AsyncIterator[bytes]:
         """Stream the lines of a gzip file outside the API (the daily ID exports).
 
         Memory stays flat whatever the file's size. A missing file (403 or 404, as the
-        CDN answers before the day's export is published) raises `NotFoundError`.
+        CDN answers before the day's export is published) raises `NotFoundError`. No API
+        credential is sent: the exports are public, and on another host.
         """
         async with self._in_flight:
             try:
-                async with self._http.stream("GET", url) as response:
-                    if response.status_code in (403, 404):
+                async with self._http.stream(url) as response:
+                    if response.status in (403, 404):
                         raise NotFoundError(
-                            f"{redact_url(url)}: HTTP {response.status_code}",
+                            f"{redact_url(url)}: HTTP {response.status}",
                             endpoint=url,
-                            status=response.status_code,
+                            status=response.status,
                         )
-                    if response.status_code != 200:
+                    if response.status != 200:
                         raise UpstreamError(
-                            f"{redact_url(url)}: HTTP {response.status_code}",
+                            f"{redact_url(url)}: HTTP {response.status}",
                             endpoint=url,
-                            status=response.status_code,
+                            status=response.status,
                         )
                     inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
                     tail = b""
-                    async for chunk in response.aiter_raw():
+                    async for chunk in response.chunks():
                         self.stats.bytes_received += len(chunk)
                         lines = (tail + inflate.decompress(chunk)).split(b"\n")
                         tail = lines.pop()
@@ -235,34 +236,34 @@ class TmdbClient:
                         raise UpstreamError(f"{redact_url(url)}: truncated gzip", endpoint=url)
                     if tail.strip():
                         yield tail
-            except (httpx.TransportError, zlib.error) as exc:
-                raise UpstreamError(
-                    f"{redact_url(url)}: {type(exc).__name__}", endpoint=url
-                ) from None
+            except (TransportFailure, zlib.error) as exc:
+                raise UpstreamError(f"{redact_url(url)}: {exc}", endpoint=url) from None
 
     # ------------------------------------------------------------ internals --
 
-    async def _get_once(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+    def _url(self, path: str, params: dict[str, str]) -> str:
+        query = urlencode({**params, **self._params}, safe=",|")
+        endpoint = self._base_url + path.lstrip("/")
+        return f"{endpoint}?{query}" if query else endpoint
+
+    async def _get_once(self, url: str, path: str) -> dict[str, Any]:
         await self._wait_for_cool_down()
         await self._limiter.acquire()
         async with self._in_flight:
             self.stats.requests += 1
             try:
-                request = self._http.build_request(
-                    "GET", path.lstrip("/"), params={**params, **self._params}
-                )
-                response = await self._http.send(request, stream=True)
-                try:
-                    body = await _read_limited(response, path)
-                finally:
-                    await response.aclose()
-            except httpx.TimeoutException as exc:
-                self.stats.errors["timeout"] += 1
-                raise _Retryable(f"timeout ({type(exc).__name__})", status=None) from None
-            except httpx.TransportError as exc:
-                self.stats.errors["transport"] += 1
-                raise _Retryable(f"connection failed ({type(exc).__name__})", status=None) from None
-        status = response.status_code
+                response = await self._http.get(url, self._headers, MAX_BODY_BYTES)
+            except TransportFailure as failure:
+                self.stats.errors[failure.kind] += 1
+                raise _Retryable(str(failure), status=None) from None
+            except BodyTooLarge as refused:
+                detail = f"of {refused.size} bytes" if refused.declared else "over"
+                raise BadResponseError(
+                    f"TMDB {path}: body {detail} {MAX_BODY_BYTES} bytes refused",
+                    endpoint=path,
+                    status=None,
+                ) from None
+        status, body = response.status, response.body
         self.stats.statuses[status] += 1
         self.stats.bytes_received += len(body)
         if status == 200:
@@ -280,7 +281,7 @@ class TmdbClient:
             return decoded
         if status == 429:
             self.stats.rate_limited += 1
-            retry_after = _retry_after(response.headers.get("Retry-After"))
+            retry_after = _retry_after(response.headers.get("retry-after"))
             if retry_after is not None:
                 self._cool_down_until = max(self._cool_down_until, time.monotonic() + retry_after)
             raise _Retryable("HTTP 429 rate limited", status=429, retry_after=retry_after)
@@ -303,40 +304,13 @@ class TmdbClient:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _backoff(self, attempt: int, failure: _Retryable) -> float:
         """Exponential backoff with full jitter; at least Retry-After when TMDB sent one."""
-        exp = self._backoff_initial * 2 ** (state.attempt_number - 1)
+        exp = self._backoff_initial * 2 ** (attempt - 1)
         delay = random.uniform(0, min(self._backoff_max, exp))
-        outcome = state.outcome
-        error = outcome.exception() if outcome is not None else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            delay = max(delay, error.retry_after)
+        if failure.retry_after is not None:
+            delay = max(delay, failure.retry_after)
         return delay
-
-    def _count_retry(self, state: RetryCallState) -> None:
-        self.stats.retries += 1
-
-
-async def _read_limited(response: httpx.Response, path: str) -> bytes:
-    declared = response.headers.get("Content-Length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BadResponseError(
-            f"TMDB {path}: body of {int(declared)} bytes refused (limit {MAX_BODY_BYTES})",
-            endpoint=path,
-            status=response.status_code,
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise BadResponseError(
-                f"TMDB {path}: body over {MAX_BODY_BYTES} bytes refused",
-                endpoint=path,
-                status=response.status_code,
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -1,45 +1,101 @@
-"""An httpx transport on aiohttp's connection pool: same client API, a fraction of the CPU.
+"""HTTP for the TMDB client: GET a URL, give status, headers and a size-limited body.
 
-httpx's own pool (httpcore) scans every connection for every request and polls each
-idle socket: on this project's 2-core machine, 3,000 details requests to the simulator
-at 8 in flight cost 2.5 ms of CPU each through httpx's pool, 0.34 ms through aiohttp's
-(the whole `ingest --catalog` run went from 10.5 s to 4.2 s of CPU). At TMDB's rate that
-hardly matters; for a catalog of a million titles, or several shards on one Lambda, it
-is most of the bill. The client keeps httpx's API, so tests still inject
-`httpx.MockTransport`.
+Production uses `AiohttpTransport`: aiohttp's connection pool, with nothing between it and
+the client. Two layers were measured and dropped (bench/RESULTS.md, finding 1): httpx's
+own pool (httpcore) scans every connection for every request and polls each idle socket
+(2.5 ms of CPU per request at 8 in flight vs 0.34 ms through aiohttp), and httpx's request
+and response models still cost about a millisecond per request and 0.1 to 0.2 s of import
+on every run. A million-title catalog is a million requests, so that is the bill.
+
+Tests inject `httpx.MockTransport` (or any object with httpx's `handle_async_request`):
+`HttpxTransport` adapts it, importing httpx only then, so httpx is a test dependency only.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import aiohttp
-import httpx
 
 CHUNK_BYTES = 64 * 1024
 
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
 
-class _AiohttpStream(httpx.AsyncByteStream):
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self._response = response
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._response.content.iter_chunked(CHUNK_BYTES):
-                yield chunk
-        except TimeoutError as exc:
-            raise httpx.ReadTimeout(f"read timed out: {type(exc).__name__}") from None
-        except aiohttp.ClientPayloadError as exc:
-            raise httpx.RemoteProtocolError(f"body cut short: {type(exc).__name__}") from None
-        except aiohttp.ClientError as exc:
-            raise httpx.ReadError(f"read failed: {type(exc).__name__}") from None
+class TransportFailure(Exception):
+    """No HTTP answer: the connection failed, was cut, or timed out. Worth a retry."""
+
+    def __init__(self, message: str, *, kind: Literal["timeout", "transport"]) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class BodyTooLarge(Exception):
+    """The body was (or declared itself) over the caller's limit; not read further."""
+
+    def __init__(self, size: int, *, declared: bool) -> None:
+        super().__init__(size)
+        self.size = size
+        self.declared = declared
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A whole answer. `headers` keys are lower-case."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class HttpStream(Protocol):
+    """An answer whose body is read chunk by chunk (the multi-MB daily exports)."""
+
+    status: int
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """Give the body as it arrives, still content-encoded (raw bytes on the wire)."""
+        ...
+
+
+class Transport(Protocol):
+    """What `TmdbClient` needs from HTTP."""
+
+    async def get(self, url: str, headers: Mapping[str, str], max_bytes: int) -> HttpResponse:
+        """GET `url`; read at most `max_bytes` of body, else raise `BodyTooLarge`."""
+        ...
+
+    def stream(self, url: str) -> AbstractAsyncContextManager[HttpStream]:
+        """GET `url` without credentials and stream its body."""
+        ...
 
     async def aclose(self) -> None:
-        self._response.release()
+        """Release the connections."""
+        ...
 
 
-class AiohttpTransport(httpx.AsyncBaseTransport):
-    """Sends httpx requests through one aiohttp session (HTTP/1.1, keep-alive)."""
+@runtime_checkable
+class HttpxLikeTransport(Protocol):
+    """httpx's transport interface (`httpx.MockTransport` in tests), typed without httpx."""
+
+    async def handle_async_request(self, request: Any) -> Any:
+        """Answer one `httpx.Request` with an `httpx.Response`."""
+        ...
+
+
+def as_transport(transport: Transport | HttpxLikeTransport) -> Transport:
+    """Give a `Transport`, adapting an httpx transport when that is what was injected."""
+    if isinstance(transport, HttpxLikeTransport):
+        return HttpxTransport(transport)
+    return transport
+
+
+class AiohttpTransport:
+    """GETs through one aiohttp session (HTTP/1.1, keep-alive), created on first use."""
 
     def __init__(self, *, max_connections: int, timeout: float) -> None:
         self._max_connections = max_connections
@@ -60,46 +116,146 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
         return self._session
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send one request; map aiohttp's failures onto httpx's exception types."""
+    async def get(self, url: str, headers: Mapping[str, str], max_bytes: int) -> HttpResponse:
+        """GET `url` and read its (decoded) body, refusing one over `max_bytes`."""
         session = self._get_session()
         try:
-            response = await session.request(
-                request.method,
-                str(request.url),
-                headers=[(k, v) for k, v in request.headers.multi_items() if k.lower() != "host"],
-                data=request.content or None,
-                allow_redirects=False,
-            )
-        except TimeoutError as exc:
-            raise httpx.ConnectTimeout(
-                f"timed out: {type(exc).__name__}", request=request
-            ) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise httpx.ConnectError(
-                f"connect failed: {type(exc).__name__}", request=request
-            ) from None
-        except aiohttp.ServerDisconnectedError as exc:
-            raise httpx.RemoteProtocolError(
-                f"server disconnected: {type(exc).__name__}", request=request
-            ) from None
+            async with session.get(url, headers=dict(headers), allow_redirects=False) as response:
+                declared = response.content_length
+                if declared is not None and declared > max_bytes:
+                    raise BodyTooLarge(declared, declared=True)
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.content.iter_chunked(CHUNK_BYTES):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise BodyTooLarge(size, declared=False)
+                    chunks.append(chunk)
+                return HttpResponse(
+                    response.status,
+                    {k.lower(): v for k, v in response.headers.items()},
+                    b"".join(chunks),
+                )
         except aiohttp.ClientError as exc:
-            raise httpx.NetworkError(
-                f"request failed: {type(exc).__name__}", request=request
-            ) from None
-        wire_only: tuple[str, ...] = ("transfer-encoding",)
-        if "Content-Encoding" in response.headers:  # aiohttp decodes the body itself
-            wire_only = ("transfer-encoding", "content-encoding", "content-length")
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in wire_only]
-        return httpx.Response(
-            status_code=response.status,
-            headers=headers,
-            stream=_AiohttpStream(response),
-            request=request,
-        )
+            raise _failure(exc) from None
+        except TimeoutError as exc:
+            raise _failure(exc) from None
+
+    @asynccontextmanager
+    async def stream(self, url: str) -> AsyncIterator[HttpStream]:
+        """GET `url` (no API credentials: the exports are public) and stream the raw body."""
+        session = self._get_session()
+        try:
+            async with session.get(url, allow_redirects=False, auto_decompress=False) as response:
+                yield _AiohttpStream(response)
+        except aiohttp.ClientError as exc:
+            raise _failure(exc) from None
+        except TimeoutError as exc:
+            raise _failure(exc) from None
 
     async def aclose(self) -> None:
         """Close the session and its connections."""
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class _AiohttpStream:
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self.status = response.status
+        self._response = response
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        async for chunk in self._response.content.iter_chunked(CHUNK_BYTES):
+            yield chunk
+
+
+def _failure(exc: BaseException) -> TransportFailure:
+    """Name what went wrong by its kind only (aiohttp's messages can carry the URL).
+
+    The names are httpx's, which users already see in logs and runbooks (docs/faults.md).
+    """
+    if isinstance(exc, TimeoutError):
+        connecting = isinstance(exc, getattr(aiohttp, "ConnectionTimeoutError", ()))
+        name = "ConnectTimeout" if connecting else "ReadTimeout"
+        return TransportFailure(f"timeout ({name})", kind="timeout")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        name = "ConnectError"
+    elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        name = "RemoteProtocolError"
+    elif isinstance(exc, aiohttp.ClientOSError):
+        name = "ReadError"
+    else:
+        name = "NetworkError"
+    return TransportFailure(f"connection failed ({name})", kind="transport")
+
+
+class HttpxTransport:
+    """Adapts an httpx transport (tests' `httpx.MockTransport`) to `Transport`."""
+
+    def __init__(self, transport: HttpxLikeTransport) -> None:
+        self._transport = transport
+
+    async def get(self, url: str, headers: Mapping[str, str], max_bytes: int) -> HttpResponse:
+        """Send through the httpx transport, with httpx's failures mapped to ours."""
+        import httpx
+
+        try:
+            response = await self._transport.handle_async_request(
+                httpx.Request("GET", url, headers=dict(headers))
+            )
+            try:
+                declared = response.headers.get("Content-Length")
+                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+                    raise BodyTooLarge(int(declared), declared=True)
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise BodyTooLarge(size, declared=False)
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+        except httpx.TimeoutException as exc:
+            raise TransportFailure(f"timeout ({type(exc).__name__})", kind="timeout") from None
+        except httpx.TransportError as exc:
+            raise TransportFailure(
+                f"connection failed ({type(exc).__name__})", kind="transport"
+            ) from None
+        headers_out = {k.lower(): v for k, v in response.headers.items()}
+        return HttpResponse(response.status_code, headers_out, b"".join(chunks))
+
+    @asynccontextmanager
+    async def stream(self, url: str) -> AsyncIterator[HttpStream]:
+        """Stream through the httpx transport."""
+        import httpx
+
+        try:
+            response = await self._transport.handle_async_request(httpx.Request("GET", url))
+            try:
+                yield _HttpxStream(response)
+            finally:
+                await response.aclose()
+        except httpx.TimeoutException as exc:
+            raise TransportFailure(f"timeout ({type(exc).__name__})", kind="timeout") from None
+        except httpx.TransportError as exc:
+            raise TransportFailure(
+                f"connection failed ({type(exc).__name__})", kind="transport"
+            ) from None
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        close = getattr(self._transport, "aclose", None)
+        if close is not None:
+            await close()
+
+
+class _HttpxStream:
+    def __init__(self, response: Any) -> None:
+        self.status: int = response.status_code
+        self._response = response
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        async for chunk in self._response.aiter_raw():
+            yield chunk
