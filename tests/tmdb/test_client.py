@@ -1,11 +1,19 @@
 import asyncio
+import gzip
 from typing import Any
 
 import httpx
 import orjson
 import pytest
 
-from tmdb_lake.errors import AuthError, BadResponseError, RateLimited, TmdbError, UpstreamError
+from tmdb_lake.errors import (
+    AuthError,
+    BadResponseError,
+    NotFoundError,
+    RateLimited,
+    TmdbError,
+    UpstreamError,
+)
 from tmdb_lake.settings import Secret
 from tmdb_lake.tmdb.client import MAX_BODY_BYTES, TmdbClient, redact_url
 from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType
@@ -240,3 +248,56 @@ def test_rate_limiter_spaces_requests():
     run(go())
     # 30 requests at 50/s with bursts of 5 cannot finish in less than (30-5)/50 s.
     assert stamps[-1] - stamps[0] >= (30 - 5) / 50 * 0.9
+
+
+# -- the daily ID exports (a gzip stream on another host) --------------------------------------
+
+EXPORT_URL = "http://files.tmdb.test/p/exports/movie_ids_06_09_2024.json.gz"
+
+
+def export_lines(handler: Any, **kwargs: Any) -> list[bytes]:
+    async def go() -> list[bytes]:
+        async with client(handler, **kwargs) as tmdb:
+            return [line async for line in tmdb.stream_gzip_lines(EXPORT_URL)]
+
+    return run(go())
+
+
+def test_export_lines_stream_without_the_api_credential():
+    lines = [orjson.dumps({"id": i, "adult": False}) for i in range(3000)]
+    body = gzip.compress(b"\n".join(lines) + b"\n")
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        # Many small chunks: lines cross chunk boundaries.
+        return httpx.Response(200, stream=httpx.ByteStream(body))
+
+    assert export_lines(handler) == lines
+    assert export_lines(handler, access_token=None, api_key=Secret("k" * 32)) == lines
+    for request in seen:
+        assert "Authorization" not in request.headers
+        assert str(request.url) == EXPORT_URL  # no api_key in the query either
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(404, NotFoundError), (403, NotFoundError), (500, UpstreamError)]
+)
+def test_export_http_errors_are_typed(status: int, error: type[Exception]):
+    with pytest.raises(error, match=f"HTTP {status}"):
+        export_lines(lambda request: httpx.Response(status))
+
+
+def test_truncated_or_broken_exports_fail_cleanly():
+    body = gzip.compress(b'{"id": 1}\n{"id": 2}\n' * 1000)
+
+    with pytest.raises(UpstreamError, match="truncated gzip"):
+        export_lines(lambda request: httpx.Response(200, content=body[: len(body) // 2]))
+    with pytest.raises(UpstreamError, match="movie_ids_06_09_2024"):
+        export_lines(lambda request: httpx.Response(200, content=b"not gzip at all"))
+
+    def cut(request: httpx.Request) -> httpx.Response:
+        raise httpx.RemoteProtocolError("peer closed", request=request)
+
+    with pytest.raises(UpstreamError, match=r"connection failed \(RemoteProtocolError\)"):
+        export_lines(cut)

@@ -257,5 +257,8 @@ class _HttpxStream:
         self._response = response
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        if self._response.is_stream_consumed:  # httpx reads a `content=` body up front
+            yield self._response.content
+            return
         async for chunk in self._response.aiter_raw():
             yield chunk
