@@ -136,9 +136,7 @@ class AiohttpTransport:
                     {k.lower(): v for k, v in response.headers.items()},
                     b"".join(chunks),
                 )
-        except aiohttp.ClientError as exc:
-            raise _failure(exc) from None
-        except TimeoutError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise _failure(exc) from None
 
     @asynccontextmanager
@@ -148,9 +146,7 @@ class AiohttpTransport:
         try:
             async with session.get(url, allow_redirects=False, auto_decompress=False) as response:
                 yield _AiohttpStream(response)
-        except aiohttp.ClientError as exc:
-            raise _failure(exc) from None
-        except TimeoutError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise _failure(exc) from None
 
     async def aclose(self) -> None:
@@ -217,12 +213,8 @@ class HttpxTransport:
                     chunks.append(chunk)
             finally:
                 await response.aclose()
-        except httpx.TimeoutException as exc:
-            raise TransportFailure(f"timeout ({type(exc).__name__})", kind="timeout") from None
-        except httpx.TransportError as exc:
-            raise TransportFailure(
-                f"connection failed ({type(exc).__name__})", kind="transport"
-            ) from None
+        except httpx.TransportError as exc:  # timeouts included
+            raise _httpx_failure(exc) from None
         headers_out = {k.lower(): v for k, v in response.headers.items()}
         return HttpResponse(response.status_code, headers_out, b"".join(chunks))
 
@@ -237,18 +229,23 @@ class HttpxTransport:
                 yield _HttpxStream(response)
             finally:
                 await response.aclose()
-        except httpx.TimeoutException as exc:
-            raise TransportFailure(f"timeout ({type(exc).__name__})", kind="timeout") from None
-        except httpx.TransportError as exc:
-            raise TransportFailure(
-                f"connection failed ({type(exc).__name__})", kind="transport"
-            ) from None
+        except httpx.TransportError as exc:  # timeouts included
+            raise _httpx_failure(exc) from None
 
     async def aclose(self) -> None:
         """Close the wrapped transport."""
         close = getattr(self._transport, "aclose", None)
         if close is not None:
             await close()
+
+
+def _httpx_failure(exc: Any) -> TransportFailure:
+    """Map an httpx transport error (tests' injected faults) the way `_failure` maps aiohttp's."""
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportFailure(f"timeout ({type(exc).__name__})", kind="timeout")
+    return TransportFailure(f"connection failed ({type(exc).__name__})", kind="transport")
 
 
 class _HttpxStream:
