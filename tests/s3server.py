@@ -182,7 +182,7 @@ class SeaweedS3:
         # Same workaround as S3Storage (boto/botocore#3755): without it a PutObject the server
         # answers before reading the body leaves the pooled connection stalled.
         client.meta.events.register_last(
-            "before-call.s3.PutObject", _drop_expect_header, unique_id="no-expect-100-continue"
+            "before-call.s3", _drop_expect_header, unique_id="no-expect-100-continue"
         )
         return client
 

@@ -63,6 +63,20 @@ class LakeLayout:
         """Give the key of one run's manifest: the proof that the run completed."""
         return f"{self.manifest_prefix(day)}{_segment(run_id, 'run id')}.json"
 
+    def parse_manifest_key(self, key: str) -> tuple[date, str] | None:
+        """Give (day, run_id) of a manifest key, or None when `key` is not one."""
+        base = self.manifest_prefix()
+        if not key.startswith(base) or not key.endswith(".json"):
+            return None
+        parts = key[len(base) : -len(".json")].split("/")
+        if len(parts) != 4:
+            return None
+        try:
+            day = date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            return None
+        return (day, parts[3]) if _SEGMENT.match(parts[3]) else None
+
     def staging_prefix(self, run_key: str) -> str:
         """Give the folder where an unfinished run keeps its parts and checkpoints."""
         return f"{self.root}_staging/{_segment(run_key, 'run key')}/"

@@ -184,9 +184,11 @@ class S3Storage:
         # without a 100 (Go servers do for empty bodies) the pooled connection is left parsing
         # the next response against a stale status line: a silent read-timeout stall, then a
         # retried (double) write (boto/botocore#3755). Our parts are small, so the handshake
-        # buys nothing; the header is not signed, so dropping it is safe.
+        # buys nothing; the header is not signed, so dropping it is safe. The handler sits on
+        # `before-call.s3`, after botocore's own: a handler on the more specific
+        # `before-call.s3.PutObject` runs *before* the general one that adds the header.
         self._client.meta.events.register_last(
-            "before-call.s3.PutObject", _drop_expect_header, unique_id=_NO_EXPECT_HANDLER_ID
+            "before-call.s3", _drop_expect_header, unique_id=_NO_EXPECT_HANDLER_ID
         )
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="tmdb-lake-s3")
         self._closed = False
