@@ -170,6 +170,8 @@ def test_commit_refuses_while_a_shard_is_unfinished(
     with pytest.raises(StorageError, match="unfinished"):
         aws_lambda.commit_handler({"run": planned["run"]}, FakeContext())
     assert not list(lambda_env.glob("raw/TMDB/_runs/**/*.json"))
-    assert aws_lambda.shard_handler(state, FakeContext())["complete"] is True
+    for shard in planned["shards"]:
+        state = {"run": planned["run"], "shard": shard}
+        assert aws_lambda.shard_handler(state, FakeContext())["complete"] is True
     done = aws_lambda.commit_handler({"run": planned["run"]}, FakeContext())
-    assert done["records"]["movies"] > 0
+    assert done["records"]["movies"] > 0 and done["records"]["genres_movie"] > 0

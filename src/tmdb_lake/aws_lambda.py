@@ -10,27 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping
+import signal
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from tmdb_lake.collect.context import Stopped
-from tmdb_lake.collect.genres import collect_genres
 from tmdb_lake.errors import ConfigError, TmdbLakeError
-from tmdb_lake.lake.commit import read_manifest
-from tmdb_lake.plan import plan_run, shard_from_dict, shard_to_dict
-from tmdb_lake.run import (
-    claim_run,
-    finish_run,
-    ingest,
-    open_lake,
-    plan_shards,
-    run_context,
-    run_shards,
-)
+from tmdb_lake.plan import run_key, shard_from_dict, shard_to_dict
+from tmdb_lake.run import Run, ingest, open_lake
 from tmdb_lake.settings import Settings, load_settings, read_dotenv
 
 DEADLINE_MARGIN_MS = 60_000
@@ -47,13 +39,6 @@ EVENT_OVERRIDES = {
 }
 
 _credential_cache: dict[str, str] = {}
-
-
-class LambdaContext(Protocol):
-    """The part of the Lambda context object tmdb-lake uses."""
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left before Lambda stops the invocation."""
 
 
 def overrides_from_event(event: Mapping[str, Any] | None) -> dict[str, str | None]:
@@ -114,15 +99,26 @@ def _fetch_credential(environ: Mapping[str, str]) -> dict[str, str]:
     return {name: value}
 
 
-def settings_from_event(
-    event: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+def load_function_settings(
+    overrides: Mapping[str, str | None], environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Build the run's settings from the function's environment and the event."""
+    """Build settings the way every handler does: environment, credential store, `.env`.
+
+    One function for all four handlers, so a plan and its shards can never disagree on
+    the run's identity (a `.env` that sets genres applies to each step alike).
+    """
     env = dict(os.environ if environ is None else environ)
     env.update(_fetch_credential(env))
     env_file = env.get("TMDB_LAKE_ENV_FILE")
     dotenv = read_dotenv(Path(env_file)) if env_file else {}
-    return load_settings(overrides_from_event(event), env, dotenv)
+    return load_settings(overrides, env, dotenv)
+
+
+def settings_from_event(
+    event: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build the run's settings from the function's environment and the event."""
+    return load_function_settings(overrides_from_event(event), environ)
 
 
 def _deadline(context: Any) -> Callable[[], bool]:
@@ -137,22 +133,27 @@ def _response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _run_settings(run: Mapping[str, Any]) -> Settings:
-    """Rebuild a distributed run's settings: the environment plus the run's own overrides."""
+    """Rebuild a distributed run's settings: the plan's overrides, loaded like the plan's."""
     overrides = run.get("overrides")
-    if not isinstance(overrides, Mapping):
-        raise ConfigError("the step's input has no run overrides: start from plan_handler")
-    env = dict(os.environ)
-    env.update(_fetch_credential(env))
-    return load_settings({k: str(v) for k, v in overrides.items()}, env, {})
+    if not isinstance(overrides, Mapping) or not isinstance(run.get("attempt"), str):
+        raise ConfigError("the step's input has no run descriptor: start from plan_handler")
+    settings = load_function_settings({k: str(v) for k, v in overrides.items()})
+    if run_key(settings) != run.get("run_key"):
+        raise ConfigError(
+            "this function's settings give another run key than the plan's: "
+            "every step of a run must have the same environment"
+        )
+    return settings
 
 
 def plan_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
-    """Step Functions, step 1: claim the run and list its shards for the Map state.
+    """Step Functions, step 1: take the day's leases, plan the run, list its shards.
 
     Gives `{"run": ..., "shards": [...]}`; the Map hands `{"run", "shard"}` to each
     `shard_handler`. The partition date is fixed here, so every later step of the run
-    agrees on it even past midnight. The shard list is also written to the run's staging
-    folder (`shards.json`) for a distributed Map that reads its items from S3.
+    agrees on it even past midnight. The run descriptor carries the attempt token: every
+    later step renews the same leases instead of competing for them. The shard list is
+    also written as a JSON array (`shards_key`) for a distributed Map that reads from S3.
     """
     settings = settings_from_event(event)
     overrides = {**overrides_from_event(event), "partition_date": str(settings.partition_date)}
@@ -160,23 +161,29 @@ def plan_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any
     async def plan() -> dict[str, Any]:
         storage = open_lake(settings)
         try:
-            async with run_context(settings, storage) as ctx:
-                run_id, started_at, _ = await claim_run(storage, ctx.layout, ctx.run_key)
-                shards = await plan_shards(ctx, plan_run(settings), probe=True)
-                run = {
-                    "run_key": ctx.run_key,
+            async with Run(settings, storage) as run:
+                await run.start()
+                shards = [] if run.manifest is not None else await run.plan(probe=True)
+                run_id = run.manifest.run_id if run.manifest is not None else run.record.run_id
+                descriptor = {
+                    "run_key": run.run_key,
                     "run_id": run_id,
-                    "started_at": started_at,
+                    "attempt": run.leases.holder.token,
                     "overrides": overrides,
                 }
                 items = [shard_to_dict(shard) for shard in shards]
-                shards_key = ctx.layout.staging_prefix(ctx.run_key) + "shards.json"
-                await storage.put(shards_key, orjson.dumps(items))
-                return {"run": run, "shards": items, "shards_key": shards_key}
+                shards_key = run.layout.shard_list_key(run.run_key, run_id)
+                if run.manifest is None:
+                    await storage.put(shards_key, orjson.dumps(items))
+                return {"run": descriptor, "shards": items, "shards_key": shards_key}
         finally:
             await storage.close()
 
     return asyncio.run(plan())
+
+
+async def _join(run: Run, descriptor: Mapping[str, Any]) -> None:
+    await run.start(attempt=str(descriptor["attempt"]), run_id=str(descriptor["run_id"]))
 
 
 def shard_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
@@ -191,9 +198,12 @@ def shard_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     async def work() -> bool:
         storage = open_lake(settings)
         try:
-            async with run_context(settings, storage, should_stop=_deadline(context)) as ctx:
+            async with Run(settings, storage, should_stop=_deadline(context)) as run:
+                await _join(run, event["run"])
+                if run.manifest is not None:
+                    return True  # committed already: nothing left to do
                 try:
-                    await run_shards(ctx, [shard])
+                    await run.run_shards([shard])
                 except Stopped:
                     return False
                 return True
@@ -204,30 +214,29 @@ def shard_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 
 def commit_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    """Step Functions, step 3: fetch the reference data, then publish the run.
+    """Step Functions, step 3: publish the run, then free the day's leases.
 
-    Needs only `{"run": ...}`: the shards' checkpoints are read from the lake, and the
-    commit refuses to run while any is unfinished.
+    Needs only `{"run": ...}`: the shards' checkpoints are read from the lake and checked
+    against the plan record; the commit refuses while any expected shard is unfinished.
     """
-    run = event["run"]
-    settings = _run_settings(run)
+    descriptor = event["run"]
+    settings = _run_settings(descriptor)
 
     async def commit() -> dict[str, Any]:
         storage = open_lake(settings)
         try:
-            async with run_context(settings, storage) as ctx:
-                await collect_genres(ctx)
+            async with Run(settings, storage) as run:
+                await _join(run, descriptor)
+                try:
+                    manifest = await run.commit()
+                finally:
+                    if run.manifest is not None:
+                        await run.release()
                 day = settings.partition_date
-                manifest = await read_manifest(storage, ctx.layout, day, run["run_id"])
-                manifest = await finish_run(
-                    ctx, run["run_id"], run["started_at"], manifest=manifest
-                )
                 return {
-                    "run_id": run["run_id"],
-                    "manifest": ctx.layout.manifest_key(day, run["run_id"]),
-                    "records": {
-                        name: content["records"] for name, content in manifest["datasets"].items()
-                    },
+                    "run_id": manifest.run_id,
+                    "manifest": run.layout.manifest_key(day, manifest.run_id),
+                    "records": {name: ds.records for name, ds in manifest.datasets.items()},
                 }
         finally:
             await storage.close()
@@ -236,20 +245,51 @@ def commit_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 
 def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
-    """Run one ingest; `complete: false` in the body means "invoke again to resume"."""
+    """Run one ingest; `complete: false` in the body means "invoke again to resume".
+
+    A SIGTERM (the runtime shutting down) stops the run like the deadline does: shards
+    checkpoint, the leases are freed, and the next invocation resumes.
+    """
     try:
         settings = settings_from_event(event)
+        terminated = _TerminationFlag()
 
         async def run() -> dict[str, Any]:
             storage = open_lake(settings)
+            deadline = _deadline(context)
             try:
-                report = await ingest(settings, storage, should_stop=_deadline(context))
+                report = await ingest(
+                    settings, storage, should_stop=lambda: terminated.set or deadline()
+                )
             finally:
                 await storage.close()
             return report.as_dict()
 
-        return _response(200, asyncio.run(run()))
+        with terminated.installed():
+            return _response(200, asyncio.run(run()))
     except ConfigError as exc:
         return _response(400, {"error": str(exc), "type": type(exc).__name__})
     except TmdbLakeError as exc:
         return _response(502, {"error": str(exc), "type": type(exc).__name__})
+
+
+class _TerminationFlag:
+    """Turns SIGTERM into a flag the run checks between pages (main thread only)."""
+
+    def __init__(self) -> None:
+        self.set = False
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        def handle(signum: int, frame: Any) -> None:
+            self.set = True
+
+        try:
+            previous = signal.signal(signal.SIGTERM, handle)
+        except ValueError:  # not the main thread: the deadline alone stops the run
+            yield
+            return
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)

@@ -8,18 +8,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from tmdb_lake import __version__
-from tmdb_lake.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ConfigError, TmdbLakeError
+from tmdb_lake.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    ConfigError,
+    TmdbLakeError,
+)
 from tmdb_lake.progress import make_progress, render_summary
 from tmdb_lake.redact import Redactor
 from tmdb_lake.run import RunReport, ingest, open_lake
@@ -85,6 +94,13 @@ def _add_run_options(parser: argparse.ArgumentParser, lake_default: str | None =
         const="true",
         help="also fetch details (/movie/{id}, /tv/{id}) of every collected title",
     )
+    parser.add_argument(
+        "--replace",
+        dest="replace",
+        action="store_const",
+        const="true",
+        help="replace a day's dataset that a different ingest definition published",
+    )
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument(
         "--catalog",
@@ -117,14 +133,46 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Set
     return load_settings(cli, environ, read_dotenv(args.env_file))
 
 
+class Terminated(Exception):
+    """SIGTERM arrived: the run stopped like on Ctrl-C (checkpointed, leases freed)."""
+
+
 async def _ingest(settings: Settings, args: argparse.Namespace, redactor: Redactor) -> RunReport:
     progress = make_progress(redactor, quiet=args.quiet or args.json)
     storage = open_lake(settings)
+    with _sigterm_cancels_the_run() as terminated:
+        try:
+            return await ingest(settings, storage, progress=progress, require_resume=args.resume)
+        except asyncio.CancelledError:
+            if terminated:
+                raise Terminated from None
+            raise
+        finally:
+            progress.close()
+            await storage.close()
+
+
+@contextlib.contextmanager
+def _sigterm_cancels_the_run() -> Iterator[list[bool]]:
+    """Cancel the running task on SIGTERM, as asyncio does for SIGINT; say whether it came."""
+    terminated: list[bool] = []
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def on_sigterm() -> None:
+        terminated.append(True)
+        if task is not None:
+            task.cancel()
+
     try:
-        return await ingest(settings, storage, progress=progress, require_resume=args.resume)
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, Windows
+        yield terminated
+        return
+    try:
+        yield terminated
     finally:
-        progress.close()
-        await storage.close()
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _print_report(report: RunReport, args: argparse.Namespace, redactor: Redactor) -> None:
@@ -194,6 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"\n{PROG}: interrupted; run the same command again to resume\n")
         return EXIT_INTERRUPTED
+    except Terminated:
+        sys.stderr.write(f"{PROG}: terminated (SIGTERM); run the same command again to resume\n")
+        return EXIT_TERMINATED
     except Exception as exc:  # the last line of defence: one line, no secret
         if debug:
             sys.stderr.write(redactor.redact(traceback.format_exc()))

@@ -3,6 +3,9 @@
 ```
 TmdbLakeError                 exit 1 unless said otherwise
 ├── ConfigError               exit 2: invalid option, environment variable or event field
+│   └── OwnershipError        a different ingest definition owns the day's dataset (--replace)
+├── LeaseBusy                 exit 75: another run holds the partition (try again, or --wait)
+├── LeaseLost                 another run took the partition over: this one stopped, unpublished
 ├── TmdbError                 TMDB did not give us what we asked for
 │   ├── AuthError             401: the key or token was rejected
 │   ├── NotFoundError         404: the title does not exist (counted, not fatal, for details)
@@ -20,7 +23,11 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_INVALID = 2
+EXIT_BUSY = 75
+"""sysexits' EX_TEMPFAIL: another run holds the day; schedulers read it as "try again later"."""
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+"""128 + SIGTERM, as shells report it: Lambda, ECS, Kubernetes and systemd stop with SIGTERM."""
 
 
 class TmdbLakeError(Exception):
@@ -33,6 +40,20 @@ class ConfigError(TmdbLakeError):
     """An option, environment variable or event field is invalid."""
 
     exit_code = EXIT_INVALID
+
+
+class OwnershipError(ConfigError):
+    """The day's dataset was published by a different ingest definition; `--replace` overrides."""
+
+
+class LeaseBusy(TmdbLakeError):
+    """Another live run holds a partition this run needs."""
+
+    exit_code = EXIT_BUSY
+
+
+class LeaseLost(TmdbLakeError):
+    """The run's lease expired and another run took the partition over; nothing was published."""
 
 
 class TmdbError(TmdbLakeError):

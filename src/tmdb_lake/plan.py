@@ -13,7 +13,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -112,23 +112,49 @@ class DetailsShard:
         return cls(MediaType(raw["media"]), raw["shard_id"], raw["source_key"], raw["source_kind"])
 
 
-Shard = DiscoverShard | DetailsShard
+@dataclass(frozen=True)
+class GenresShard:
+    """TMDB's genre list of one media type in the run's language (reference data)."""
+
+    media: MediaType
+
+    @property
+    def shard_id(self) -> str:
+        """Name the shard."""
+        return f"genres-{self.media.value}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise."""
+        return {"media": self.media.value}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> GenresShard:
+        """Read back `to_dict`."""
+        return cls(MediaType(raw["media"]))
+
+
+Shard = DiscoverShard | DetailsShard | GenresShard
+
+_SHARD_KINDS: dict[str, type[DiscoverShard] | type[DetailsShard] | type[GenresShard]] = {
+    "discover": DiscoverShard,
+    "details": DetailsShard,
+    "genres": GenresShard,
+}
 
 
 def shard_to_dict(shard: Shard) -> dict[str, Any]:
-    """Serialise any shard with its kind, for Step Functions payloads."""
-    kind = "discover" if isinstance(shard, DiscoverShard) else "details"
+    """Serialise any shard with its kind (plan records, Step Functions payloads)."""
+    kind = next(name for name, cls in _SHARD_KINDS.items() if isinstance(shard, cls))
     return {"kind": kind, **shard.to_dict()}
 
 
 def shard_from_dict(raw: dict[str, Any]) -> Shard:
     """Read back `shard_to_dict`."""
     body = {k: v for k, v in raw.items() if k != "kind"}
-    if raw.get("kind") == "discover":
-        return DiscoverShard.from_dict(body)
-    if raw.get("kind") == "details":
-        return DetailsShard.from_dict(body)
-    raise ValueError(f"unknown shard kind {raw.get('kind')!r}")
+    cls = _SHARD_KINDS.get(str(raw.get("kind")))
+    if cls is None:
+        raise ValueError(f"unknown shard kind {raw.get('kind')!r}")
+    return cls.from_dict(body)
 
 
 @dataclass(frozen=True)
@@ -137,6 +163,126 @@ class RunPlan:
 
     run_key: str
     shards: tuple[DiscoverShard, ...]
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """The shards a run must finish before it may commit: written once, by the planner."""
+
+    shards: tuple[Shard, ...]
+    info: dict[str, Any]
+
+    def to_json(self) -> bytes:
+        """Serialise."""
+        body = {"shards": [shard_to_dict(s) for s in self.shards], "info": self.info}
+        return orjson.dumps(body)
+
+    @classmethod
+    def from_json(cls, data: bytes) -> PlanRecord:
+        """Read back `to_json`."""
+        raw = orjson.loads(data)
+        return cls(tuple(shard_from_dict(s) for s in raw["shards"]), dict(raw.get("info", {})))
+
+
+Endpoint = Literal["discover", "details", "changes", "genres"]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset a run writes: what it holds, and the definition that decides its content.
+
+    Two runs with the same definition may replace each other's snapshot of a day; a run
+    with another definition may not, unless told to (`--replace`). Settings that change
+    only the files' layout (format, records per file) are not part of a definition.
+    """
+
+    name: str
+    media: MediaType
+    endpoint: Endpoint
+    kind: Literal["snapshot", "delta"]
+    definition: dict[str, Any]
+
+    @property
+    def definition_id(self) -> str:
+        """Give a short, stable hash of the definition."""
+        data = orjson.dumps(self.definition, option=orjson.OPT_SORT_KEYS)
+        return hashlib.sha256(data).hexdigest()[:12]
+
+
+def dataset_specs(settings: Settings) -> list[DatasetSpec]:
+    """Give every dataset a run writes, in a stable order, with its definition."""
+    specs: list[DatasetSpec] = []
+    for media in settings.media:
+        discover: dict[str, Any] = {
+            "genres": settings.genres,
+            "language": settings.language,
+            "released_from": _iso(settings.released_from),
+            "released_until": _iso(settings.released_until),
+            "limit": settings.limit,
+        }
+        appends = list(settings.appends_for(media))
+        base: dict[str, Any] = {"media": media.value}
+        if settings.mode == "discover":
+            specs.append(
+                DatasetSpec(
+                    settings.dataset_for(media),
+                    media,
+                    "discover",
+                    "snapshot",
+                    {**base, "endpoint": "discover", **discover},
+                )
+            )
+        if settings.mode == "discover" and settings.details:
+            definition: dict[str, Any] = {
+                **base,
+                "endpoint": "details",
+                "source": "discover",
+                **discover,
+            }
+            specs.append(
+                DatasetSpec(
+                    settings.details_dataset_for(media),
+                    media,
+                    "details",
+                    "snapshot",
+                    {**definition, "appends": appends},
+                )
+            )
+        elif settings.mode == "catalog":
+            definition = {
+                **base,
+                "endpoint": "details",
+                "source": "catalog",
+                "language": settings.language,
+                "min_popularity": settings.min_popularity,
+                "appends": appends,
+            }
+            specs.append(
+                DatasetSpec(
+                    settings.details_dataset_for(media), media, "details", "snapshot", definition
+                )
+            )
+        elif settings.mode == "changes":
+            definition = {
+                **base,
+                "endpoint": "changes",
+                "language": settings.language,
+                "appends": appends,
+            }
+            specs.append(
+                DatasetSpec(
+                    settings.details_dataset_for(media), media, "changes", "delta", definition
+                )
+            )
+        genres = {**base, "endpoint": "genres", "language": settings.language}
+        specs.append(
+            DatasetSpec(settings.genres_dataset_for(media), media, "genres", "snapshot", genres)
+        )
+    return specs
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def base_query(settings: Settings, media: MediaType) -> DiscoverQuery:

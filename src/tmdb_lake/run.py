@@ -1,21 +1,28 @@
-"""Execute a run: collect -> write -> commit, and say what happened in a `RunReport`.
+"""The run protocol: one `Run` object that every runner drives the same way.
 
-The CLI and the Lambda handler both call `ingest`; nothing here knows which one did.
-A run whose parameters and date match an unfinished one resumes it.
+```
+start()   take the leases of the run's partitions (dataset x day), become or resume the
+          run under this key, heal the day, check who owns the day's datasets
+plan()    write the plan record: every shard the commit will expect (once per run)
+run_shards(shards)   fetch -> staged parts and checkpoints (any subset, any process)
+commit()  check completeness against the plan, publish, settle, clean
+release() free the leases (a stopped run keeps its staging and resumes next time)
+```
+
+`ingest` (the CLI and the single Lambda handler) calls all five in one process; the Step
+Functions handlers call `start` + `plan`, then `start(attempt=...)` + `run_shards` per
+shard, then `start(attempt=...)` + `commit`, across invocations.
 """
 
 from __future__ import annotations
 
-import resource
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, date, datetime
+from types import TracebackType
 from typing import Any
-
-import orjson
 
 from tmdb_lake import __version__
 from tmdb_lake.collect.context import NullProgress, Progress, RunContext, Stopped
@@ -23,75 +30,44 @@ from tmdb_lake.collect.details import DetailsCollector, batches_from_discover
 from tmdb_lake.collect.discover import DiscoverCollector
 from tmdb_lake.collect.genres import collect_genres
 from tmdb_lake.collect.ids import plan_catalog, plan_changes
-from tmdb_lake.collect.ordered import gather_or_cancel
-from tmdb_lake.errors import ConfigError, StorageError
-from tmdb_lake.lake.commit import bounded_gather, commit_run, read_manifest, remove_stale_parts
+from tmdb_lake.concurrency import gather_all
+from tmdb_lake.errors import ConfigError, LeaseBusy, LeaseLost, OwnershipError, StorageError
+from tmdb_lake.lake.commit import (
+    CommitIntent,
+    deduplicated_parts,
+    pending_intents,
+    publish,
+    publish_items,
+    settle,
+)
+from tmdb_lake.lake.heal import heal_day
 from tmdb_lake.lake.layout import LakeLayout
+from tmdb_lake.lake.lease import Holder, LeaseSet, Partition
+from tmdb_lake.lake.manifest import DatasetManifest, ManifestFile, ManifestReader, RunManifest
+from tmdb_lake.lake.staging import RunRecord, RunStaging, read_run_record
+from tmdb_lake.lake.state import changes_window, save_changes_state
 from tmdb_lake.lake.storage import Storage, open_storage
 from tmdb_lake.lake.writer import ShardCheckpoint
 from tmdb_lake.plan import (
+    DatasetSpec,
     DetailsShard,
     DiscoverShard,
-    RunPlan,
+    GenresShard,
+    PlanRecord,
     Shard,
+    dataset_specs,
     plan_run,
     run_key,
-    shard_from_dict,
 )
+from tmdb_lake.run_report import RunReport, peak_rss_mb
 from tmdb_lake.settings import Settings
 from tmdb_lake.tmdb.client import TmdbClient
 from tmdb_lake.tmdb.queries import MediaType
 from tmdb_lake.tmdb.transport import HttpxLikeTransport, Transport
 
-__all__ = ["NullProgress", "Progress", "RunReport", "ingest", "open_lake"]
+__all__ = ["NullProgress", "Progress", "Run", "RunReport", "ingest", "open_lake"]
 
-
-@dataclass
-class RunReport:
-    """What a run did: the CLI's summary, the Lambda's response body."""
-
-    run_id: str
-    run_key: str
-    lake: str
-    partition_date: str
-    complete: bool
-    resumed: bool
-    started_at: str
-    finished_at: str
-    seconds: float
-    records: dict[str, int]
-    files: dict[str, int]
-    manifest: str | None
-    requests: int
-    retries: int
-    rate_limited: int
-    counters: dict[str, int] = field(default_factory=dict)
-    peak_rss_mb: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        """Give the report as JSON-ready values (it holds no secret)."""
-        total = sum(self.records.values())
-        return {
-            "run_id": self.run_id,
-            "complete": self.complete,
-            "resumed": self.resumed,
-            "lake": self.lake,
-            "partition_date": self.partition_date,
-            "records": self.records,
-            "records_total": total,
-            "files": self.files,
-            "manifest": self.manifest,
-            "requests": self.requests,
-            "retries": self.retries,
-            "rate_limited": self.rate_limited,
-            "counters": self.counters,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "seconds": round(self.seconds, 3),
-            "records_per_second": round(total / self.seconds, 1) if self.seconds else None,
-            "peak_rss_mb": round(self.peak_rss_mb, 1),
-            "run_key": self.run_key,
-        }
+CHECKPOINT_READS_AHEAD = 32
 
 
 def open_lake(settings: Settings) -> Storage:
@@ -107,280 +83,469 @@ def open_lake(settings: Settings) -> Storage:
     )
 
 
-def peak_rss_mb() -> float:
-    """Give this process's peak resident memory, in MiB.
-
-    Linux's `ru_maxrss` carries over the spawning process's peak at exec, so a CLI started
-    by a big orchestrator would report the orchestrator's memory; `VmHWM` is our own.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def new_run_id(now: datetime) -> str:
     """Give a run id that sorts by start time and never repeats."""
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
-async def claim_run(
-    storage: Storage, layout: LakeLayout, run_key: str, *, require_resume: bool = False
-) -> tuple[str, str, bool]:
-    """Give (run_id, started_at, resumed): the unfinished run under this key, or a new one."""
-    record_key = layout.run_record_key(run_key)
-    stored = await storage.get(record_key)
-    if stored is not None:
-        record = orjson.loads(stored)
-        return str(record["run_id"]), str(record["started_at"]), True
-    if require_resume:
-        raise ConfigError("--resume: no unfinished run with these parameters and date")
-    now = datetime.now(UTC)
-    run_id, started_at = new_run_id(now), now.isoformat(timespec="seconds")
-    body = {"run_id": run_id, "started_at": started_at, "version": __version__}
-    await storage.put(record_key, orjson.dumps(body))
-    return run_id, started_at, False
+class Run:
+    """One ingest run under the leases of its partitions; see the module docstring."""
 
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        *,
+        layout: LakeLayout | None = None,
+        transport: Transport | HttpxLikeTransport | None = None,
+        progress: Progress | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.layout = layout or LakeLayout()
+        self.progress = progress or NullProgress()
+        self.should_stop = should_stop or (lambda: False)
+        self.day = settings.partition_date
+        self.run_key = run_key(settings)
+        self.specs: list[DatasetSpec] = dataset_specs(settings)
+        self.resumed = False
+        self.manifest: RunManifest | None = None
+        self.windows: dict[MediaType, tuple[date, date]] = {}
+        self._transport = transport
+        self._tmdb: TmdbClient | None = None
+        self._record: RunRecord | None = None
+        self._leases: LeaseSet | None = None
+        self._stack = AsyncExitStack()
+        self._started = time.monotonic()
 
-async def plan_shards(ctx: RunContext, plan: RunPlan, *, probe: bool = False) -> list[Shard]:
-    """Give the run's shards: discover windows, or details batches of the catalog/changes.
+    async def __aenter__(self) -> Run:
+        return self
 
-    With `probe`, discover windows are split under TMDB's cap up front (page 1 requests
-    only), so that a distributed runner can map over them; locally they split as they run.
-    """
-    settings = ctx.settings
-    shards: list[Shard] = []
-    if settings.mode == "discover":
-        if not probe:
-            return list(plan.shards)
-        collector = DiscoverCollector(ctx)
-        for root in plan.shards:
-            shards.extend(await collector.probe_leaves(root))
-    elif settings.mode == "catalog":
-        for media in settings.media:
-            shards.extend(await plan_catalog(ctx, media))
-    else:
-        for media in settings.media:
-            since, until = await changes_window(ctx, media)
-            shards.extend(await plan_changes(ctx, media, since, until))
-    return shards
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stack.aclose()
 
+    # -------------------------------------------------------------- identity --
 
-async def run_shards(ctx: RunContext, shards: list[Shard]) -> None:
-    """Run shards to completion, concurrently (raises `Stopped` at the caller's deadline)."""
-    discover = [shard for shard in shards if isinstance(shard, DiscoverShard)]
-    details = [shard for shard in shards if isinstance(shard, DetailsShard)]
-    await gather_or_cancel(
-        DiscoverCollector(ctx).run_shards(discover),
-        DetailsCollector(ctx).run_batches(details),
-    )
+    @property
+    def record(self) -> RunRecord:
+        """Give the run record (after `start`)."""
+        if self._record is None:
+            raise RuntimeError("the run has not started")
+        return self._record
 
+    @property
+    def leases(self) -> LeaseSet:
+        """Give the leases this run holds (after `start`)."""
+        if self._leases is None:
+            raise RuntimeError("the run has not started")
+        return self._leases
 
-@asynccontextmanager
-async def run_context(
-    settings: Settings,
-    storage: Storage,
-    *,
-    transport: Transport | HttpxLikeTransport | None = None,
-    progress: Progress | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    layout: LakeLayout | None = None,
-) -> AsyncIterator[RunContext]:
-    """Open what a run's shards share: one TMDB client, the lake, the run's key."""
-    settings.require_credentials()
-    async with TmdbClient(
-        settings.api_url,
-        api_key=settings.api_key,
-        access_token=settings.access_token,
-        rate_limit=settings.rate_limit,
-        concurrency=settings.concurrency,
-        timeout=settings.timeout,
-        max_attempts=settings.max_attempts,
-        transport=transport,
-    ) as tmdb:
+    @property
+    def staging(self) -> RunStaging:
+        """Give this attempt's staging keys."""
+        return RunStaging.of(self.layout, self.record, self.leases.holder.token)
+
+    @property
+    def partitions(self) -> list[Partition]:
+        """Give the partitions this run writes (one lease each)."""
+        return [Partition(spec.name, self.day) for spec in self.specs]
+
+    # ----------------------------------------------------------------- start --
+
+    async def start(
+        self,
+        *,
+        attempt: str | None = None,
+        run_id: str | None = None,
+        require_resume: bool = False,
+    ) -> None:
+        """Take the leases and become (or resume, or with `attempt`, rejoin) the run.
+
+        A new attempt heals the day and checks that no other definition owns its
+        datasets. Rejoining (the next Step Functions step of the same attempt) only
+        checks that the run is still the one under this key.
+        """
+        joining = attempt is not None
+        existing = await read_run_record(self.storage, self.layout, self.run_key)
+        tentative = run_id or (existing.run_id if existing else new_run_id(datetime.now(UTC)))
+        holder = Holder(attempt or secrets.token_hex(6), tentative, self.run_key)
+        self._leases = LeaseSet(
+            self.storage, self.layout, self.partitions, holder, ttl=self.settings.lease_ttl
+        )
+        try:
+            await self._leases.acquire(wait=0.0 if joining else self.settings.wait)
+        except LeaseBusy as busy:
+            if joining:
+                raise LeaseLost(f"{busy}: this run's lease was taken over") from None
+            raise
+        await self._stack.enter_async_context(self._leases.kept_alive())
+        record = await read_run_record(self.storage, self.layout, self.run_key)
+        if joining:
+            if record is None or record.run_id != run_id:
+                self.manifest = await self._stored_manifest(str(run_id))
+                if self.manifest is None:
+                    raise LeaseLost(f"run {run_id} is no longer staged under {self.run_key}")
+                return
+            self._record = record
+        else:
+            if record is None and require_resume:
+                raise ConfigError("--resume: no unfinished run with these parameters and date")
+            if record is None:
+                now = datetime.now(UTC)
+                record = RunRecord(
+                    run_key=self.run_key,
+                    run_id=tentative if existing is None else new_run_id(now),
+                    day=self.day,
+                    started_at=now.isoformat(timespec="seconds"),
+                    datasets=tuple(spec.name for spec in self.specs),
+                    attempts=(),
+                )
+            else:
+                self.resumed = True
+            record = record.with_attempt(holder.token)
+            await self.storage.put(self.layout.run_record_key(self.run_key), record.to_json())
+            self._record = record
+            await self._heal()
+        self.manifest = await self._stored_manifest(self.record.run_id)
+        if self.manifest is not None:  # committed before a crash: only the clean-up is left
+            await self._finish(self.manifest)
+            return
+        if self.resumed and not joining:
+            self.progress.note(
+                f"resuming run {self.record.run_id} (started {self.record.started_at})"
+            )
+        if self.settings.mode == "changes":
+            for media in self.settings.media:
+                self.windows[media] = await changes_window(
+                    self.storage, self.layout, self.settings, media
+                )
+        if not joining:
+            await self._check_ownership()
+
+    async def _stored_manifest(self, run_id: str) -> RunManifest | None:
+        return await ManifestReader(self.storage, self.layout).read(
+            self.layout.manifest_key(self.day, run_id)
+        )
+
+    async def _heal(self) -> None:
+        report = await heal_day(
+            self.storage,
+            self.layout,
+            self.day,
+            (spec.name for spec in self.specs),
+            own_run_key=self.run_key,
+            fence=self.leases.verify,
+        )
+        for line in report.notes():
+            self.progress.note(line)
+        strays = await self.staging.stray_run_folders(self.storage)
+        if strays:
+            await self.storage.delete(strays)
+
+    async def _check_ownership(self) -> None:
+        """Refuse, before any request, to replace a day's dataset another definition published."""
+        if self.settings.replace:
+            return
+        reader = ManifestReader(self.storage, self.layout)
+        for spec in self.specs:
+            current = await reader.newest(spec.name, self.day)
+            if current is None or current.run_id == self.record.run_id:
+                continue
+            owner = current.content
+            if owner.definition_id and owner.definition_id != spec.definition_id:
+                raise OwnershipError(
+                    f"{spec.name} of {self.day} was published by run {current.run_id} with "
+                    f"another definition ({_describe(owner.definition)}); nothing was changed: "
+                    "use --replace to replace it"
+                )
+            window = self.windows.get(spec.media)
+            if spec.kind == "delta" and owner.window and window is not None:
+                since = owner.window.get("since", "")
+                if since and since < window[0].isoformat():
+                    raise OwnershipError(
+                        f"{spec.name} of {self.day} holds the changes since {since}; this run "
+                        f"would replace them with those since {window[0]}: use --since {since} "
+                        "or --replace"
+                    )
+
+    # ------------------------------------------------------------------ work --
+
+    @asynccontextmanager
+    async def context(self) -> AsyncIterator[RunContext]:
+        """Give what shards share: the TMDB client (opened once), the lake, the staging keys."""
+        if self._tmdb is None:
+            self.settings.require_credentials()
+            self._tmdb = await self._stack.enter_async_context(
+                TmdbClient(
+                    self.settings.api_url,
+                    api_key=self.settings.api_key,
+                    access_token=self.settings.access_token,
+                    rate_limit=self.settings.rate_limit,
+                    concurrency=self.settings.concurrency,
+                    timeout=self.settings.timeout,
+                    max_attempts=self.settings.max_attempts,
+                    transport=self._transport,
+                )
+            )
         yield RunContext(
-            settings,
-            tmdb,
-            storage,
-            layout or LakeLayout(),
-            run_key(settings),
-            progress or NullProgress(),
-            should_stop or (lambda: False),
+            self.settings,
+            self._tmdb,
+            self.storage,
+            self.staging,
+            self.progress,
+            self.should_stop,
+            self.leases,
         )
 
+    async def plan(self, *, probe: bool = False) -> list[Shard]:
+        """Give the run's shards, writing the plan record the first time.
 
-async def committable_checkpoints(ctx: RunContext) -> list[ShardCheckpoint]:
-    """Read every shard checkpoint of the run back from the lake, and check nothing is missing.
+        With `probe`, discover windows are split under TMDB's cap up front (page 1 of
+        each), so that a distributed runner can map over them; locally they split as they
+        run, and the commit expects the windows each split recorded.
+        """
+        stored = await self.storage.get(self.staging.plan_key)
+        if stored is not None:
+            return list(PlanRecord.from_json(stored).shards)
+        settings = self.settings
+        shards: list[Shard] = []
+        async with self.context() as ctx:
+            if settings.mode == "discover":
+                roots = plan_run(settings).shards
+                if probe:
+                    collector = DiscoverCollector(ctx)
+                    for root in roots:
+                        shards.extend(await collector.probe_leaves(root))
+                else:
+                    shards.extend(roots)
+            elif settings.mode == "catalog":
+                for media in settings.media:
+                    shards.extend(await plan_catalog(ctx, media))
+            else:
+                for media in settings.media:
+                    since, until = self.windows[media]
+                    shards.extend(await plan_changes(ctx, media, since, until))
+        shards.extend(GenresShard(media) for media in settings.media)
+        info = {m.value: [d.isoformat() for d in w] for m, w in self.windows.items()}
+        await self.storage.put(self.staging.plan_key, PlanRecord(tuple(shards), info).to_json())
+        return shards
 
-    Expected shards: the planned ones (`shards.json` of a distributed run, the id batches
-    of a catalog or changes run, else the plan's roots), the windows a split shard
-    recorded, and with --details one details shard per discover part. A commit that
-    would publish an incomplete run raises `StorageError` instead.
-    """
-    storage, layout, settings = ctx.storage, ctx.layout, ctx.settings
-    staging = layout.staging_prefix(ctx.run_key)
-    keys = await storage.list(layout.checkpoint_prefix(ctx.run_key))
-    found: list[bytes | None] = [None] * len(keys)
+    async def run_shards(self, shards: list[Shard]) -> None:
+        """Run shards to completion, concurrently (raises `Stopped` at the caller's deadline)."""
+        discover = [s for s in shards if isinstance(s, DiscoverShard)]
+        details = [s for s in shards if isinstance(s, DetailsShard)]
+        genres = [s for s in shards if isinstance(s, GenresShard)]
+        async with self.context() as ctx:
+            await gather_all(
+                [
+                    DiscoverCollector(ctx).run_shards(discover),
+                    DetailsCollector(ctx).run_batches(details),
+                    gather_all(collect_genres(ctx, shard) for shard in genres),
+                ]
+            )
 
-    async def read(index: int) -> None:
-        found[index] = await storage.get(keys[index])
+    # ---------------------------------------------------------------- commit --
 
-    await bounded_gather(read(i) for i in range(len(keys)))
-    checkpoints = [ShardCheckpoint.from_json(data) for data in found if data is not None]
-    expected: list[str] = []
-    planned = await storage.get(staging + "shards.json")
-    if planned is not None:
-        expected += [shard_from_dict(raw).shard_id for raw in orjson.loads(planned)]
-    elif settings.mode == "discover":
-        expected += [shard.shard_id for shard in plan_run(settings).shards]
-    for key in await storage.list(staging + "ids/"):
-        if key.endswith(".plan.json"):
-            data = await storage.get(key)
-            batches = orjson.loads(data or b'{"batches": []}')["batches"]
-            expected += [DetailsShard.from_dict(raw).shard_id for raw in batches]
-    media_of = {settings.dataset_for(media): media for media in settings.media}
-    for checkpoint in checkpoints:
-        expected += [
-            DiscoverShard.from_dict(raw).shard_id for raw in checkpoint.info.get("split", [])
+    async def commit(self) -> RunManifest:
+        """Publish a run whose every expected shard is done; repeatable after a crash."""
+        if self.manifest is not None:
+            return self.manifest
+        await self.leases.verify()
+        checkpoints, counters = await self._committable_checkpoints()
+        parts, duplicates = await deduplicated_parts(
+            self.storage,
+            checkpoints,
+            self.settings.file_format,
+            lambda part: part.key.rpartition(".")[0] + f"-dedup.{self.settings.file_format}",
+        )
+        if duplicates:
+            counters["duplicates_across_windows"] = duplicates
+        items = publish_items(
+            parts, self.layout, self.day, self.record.run_id, self.settings.file_format
+        )
+        manifest = self._manifest(items, counters)
+        intent = CommitIntent(self.run_key, manifest, tuple(items))
+        await self.leases.verify()
+        intent_key = self.layout.commit_key(self.day, self.record.run_id)
+        await self.storage.put(intent_key, intent.to_json())
+        stored = await publish(self.storage, self.layout, intent, fence=self.leases.verify)
+        await self._finish(stored)
+        return stored
+
+    async def _committable_checkpoints(self) -> tuple[list[ShardCheckpoint], dict[str, int]]:
+        """Read every shard's newest checkpoint and check it against the plan record.
+
+        Checkpoints are read in shard order with a bounded look-ahead and their ids
+        dropped once counted, so a million-title catalog does not hold a million ints.
+        """
+        from tmdb_lake.collect.ordered import fetch_in_order
+
+        planned = await self.storage.get(self.staging.plan_key)
+        if planned is None:
+            raise StorageError(f"cannot commit run {self.record.run_id}: it has no plan record")
+        plan = PlanRecord.from_json(planned)
+        keys = await self.staging.checkpoint_keys(self.storage)
+
+        async def read(shard_id: str) -> ShardCheckpoint | None:
+            data = await self.storage.get(keys[shard_id])
+            return None if data is None else ShardCheckpoint.from_json(data, keys[shard_id])
+
+        found: dict[str, ShardCheckpoint] = {}
+        async for shard_id, checkpoint in fetch_in_order(
+            sorted(keys), read, lambda: CHECKPOINT_READS_AHEAD
+        ):
+            if checkpoint is not None:
+                found[shard_id] = checkpoint
+        expected = expected_shards(plan, found, self.settings)
+        missing = sorted(s for s in expected if s not in found or not found[s].done)
+        if missing:
+            raise StorageError(
+                f"cannot commit: {len(missing)} shards unfinished or missing, e.g. {missing[0]}"
+            )
+        checkpoints = [found[shard_id] for shard_id in sorted(expected)]
+        counters: dict[str, int] = {}
+        for checkpoint in checkpoints:
+            for name, value in checkpoint.counters.items():
+                counters[name] = counters.get(name, 0) + value
+        return checkpoints, counters
+
+    def _manifest(self, items: list[Any], counters: dict[str, int]) -> RunManifest:
+        datasets: dict[str, DatasetManifest] = {}
+        for spec in self.specs:
+            files = tuple(
+                ManifestFile(item.final, item.records, item.bytes)
+                for item in items
+                if item.dataset == spec.name
+            )
+            window = self.windows.get(spec.media) if spec.kind == "delta" else None
+            datasets[spec.name] = DatasetManifest(
+                name=spec.name,
+                kind=spec.kind,
+                records=sum(f.records for f in files),
+                files=files,
+                definition_id=spec.definition_id,
+                definition=spec.definition,
+                lease_generation=self.leases.generations[Partition(spec.name, self.day)],
+                window={"since": window[0].isoformat(), "until": window[1].isoformat()}
+                if window
+                else None,
+            )
+        return RunManifest(
+            run_id=self.record.run_id,
+            partition_date=self.day,
+            complete=True,
+            started_at=self.record.started_at,
+            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            datasets=datasets,
+            format=self.settings.file_format,
+            mode=self.settings.mode,
+            run_key=self.run_key,
+            counters=counters,
+            extra={
+                "tool": "tmdb-lake",
+                "version": __version__,
+                "filters": _filters(self.settings),
+                "requests": self._tmdb.stats.as_dict() if self._tmdb is not None else {},
+            },
+        )
+
+    async def _finish(self, manifest: RunManifest) -> None:
+        """Settle the run's partitions, save the changes state, clean the staging."""
+        others = [
+            intent
+            for _, intent in await pending_intents(self.storage, self.layout, self.day)
+            if intent.manifest.run_id != manifest.run_id
+            and await self._stored_manifest(intent.manifest.run_id) is None
         ]
+        for dataset in manifest.datasets:
+            await settle(
+                self.storage,
+                self.layout,
+                dataset,
+                self.day,
+                fence=self.leases.verify,
+                in_flight=others,
+            )
+        if self.settings.mode == "changes":
+            await save_changes_state(self.storage, self.layout, manifest)
+        await self.storage.delete([self.layout.commit_key(self.day, manifest.run_id)])
+        await self.storage.delete(await self.storage.list(self.layout.staging_prefix(self.run_key)))
+        self.manifest = manifest
+
+    async def release(self) -> None:
+        """Free the leases; an unfinished run keeps its staging and resumes next time."""
+        if self._leases is not None:
+            await self._leases.release()
+
+    # ---------------------------------------------------------------- report --
+
+    def report(self, *, complete: bool) -> RunReport:
+        """Say what the run did: the CLI's summary, the Lambda's response body."""
+        manifest = self.manifest if complete else None
+        datasets = manifest.datasets if manifest is not None else {}
+        stats = self._tmdb.stats if self._tmdb is not None else None
+        record = self._record
+        return RunReport(
+            run_id=record.run_id if record is not None else "",
+            run_key=self.run_key,
+            lake=self.storage.description,
+            partition_date=self.day.isoformat(),
+            complete=manifest is not None,
+            resumed=self.resumed,
+            started_at=record.started_at if record is not None else "",
+            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            seconds=time.monotonic() - self._started,
+            records={name: ds.records for name, ds in datasets.items()},
+            files={name: len(ds.files) for name, ds in datasets.items()},
+            manifest=self.layout.manifest_key(self.day, manifest.run_id) if manifest else None,
+            requests=stats.requests if stats else 0,
+            retries=stats.retries if stats else 0,
+            rate_limited=stats.rate_limited if stats else 0,
+            counters=dict(manifest.counters) if manifest is not None else {},
+            peak_rss_mb=peak_rss_mb(),
+        )
+
+
+def expected_shards(
+    plan: PlanRecord, checkpoints: dict[str, ShardCheckpoint], settings: Settings
+) -> set[str]:
+    """Give every shard a commit must find done: the plan's, plus what the done ones spawned.
+
+    A discover window over TMDB's cap records its split windows; with --details, each
+    discover part has one details shard. Nothing else is expected.
+    """
+    expected: set[str] = set()
+    queue: list[Shard] = list(plan.shards)
+    media_of = {settings.dataset_for(media): media for media in settings.media}
+    while queue:
+        shard = queue.pop()
+        if shard.shard_id in expected:
+            continue
+        expected.add(shard.shard_id)
+        checkpoint = checkpoints.get(shard.shard_id)
+        if not isinstance(shard, DiscoverShard) or checkpoint is None or not checkpoint.done:
+            continue
+        queue.extend(DiscoverShard.from_dict(raw) for raw in checkpoint.info.get("split", []))
         media = media_of.get(checkpoint.dataset)
-        if settings.details and media is not None and settings.mode == "discover":
-            expected += [batch.shard_id for batch in batches_from_discover(checkpoint, media)]
-    done = {c.shard_id for c in checkpoints if c.done}
-    missing = sorted({shard_id for shard_id in expected if shard_id not in done})
-    missing += sorted(c.shard_id for c in checkpoints if not c.done and c.shard_id not in missing)
-    if missing:
-        raise StorageError(
-            f"cannot commit: {len(missing)} shards unfinished or missing, e.g. {missing[0]}"
-        )
-    return checkpoints
+        if settings.details and media is not None:
+            queue.extend(batches_from_discover(checkpoint, media))
+    return expected
 
 
-def _state_name(media: MediaType) -> str:
-    return f"changes-{media.value}"
+def _describe(definition: Any) -> str:
+    shown = {k: v for k, v in dict(definition).items() if v not in (None, "", [])}
+    return ", ".join(f"{k}={v}" for k, v in sorted(shown.items()))[:200]
 
 
-async def changes_window(ctx: RunContext, media: MediaType) -> tuple[date, date]:
-    """Give the window of a `--changes` run: from --since or the last successful run."""
-    until = ctx.settings.partition_date
-    since = ctx.settings.since
-    if since is None:
-        stored = await ctx.storage.get(ctx.layout.state_key(_state_name(media)))
-        since = (
-            date.fromisoformat(orjson.loads(stored)["until"])
-            if stored is not None
-            else until - timedelta(days=1)
-        )
-    if since > until:
-        raise ConfigError(f"--since {since} is after the run's date {until}")
-    return since, until
-
-
-async def save_changes_state(ctx: RunContext, run_id: str) -> None:
-    """Record the end of a successful `--changes` run; only ever after its manifest."""
-    for media in ctx.settings.media:
-        body = {"until": ctx.settings.partition_date.isoformat(), "run_id": run_id}
-        await ctx.storage.put(ctx.layout.state_key(_state_name(media)), orjson.dumps(body))
-
-
-async def ingest(
-    settings: Settings,
-    storage: Storage,
-    *,
-    transport: Transport | HttpxLikeTransport | None = None,
-    progress: Progress | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    layout: LakeLayout | None = None,
-    require_resume: bool = False,
-) -> RunReport:
-    """Run one ingest into the lake; resume an unfinished run with the same parameters."""
-    settings.require_credentials()
-    layout = layout or LakeLayout()
-    plan = plan_run(settings)
-    started = time.monotonic()
-    run_id, started_at, resumed = await claim_run(
-        storage, layout, plan.run_key, require_resume=require_resume
-    )
-    if resumed and progress is not None:
-        progress.note(f"resuming run {run_id} (started {started_at})")
-    async with run_context(
-        settings,
-        storage,
-        transport=transport,
-        progress=progress,
-        should_stop=should_stop,
-        layout=layout,
-    ) as ctx:
-        manifest = await read_manifest(storage, layout, settings.partition_date, run_id)
-        complete = True
-        if manifest is None:
-            try:
-                shards = await plan_shards(ctx, plan)
-                await gather_or_cancel(run_shards(ctx, shards), collect_genres(ctx))
-            except Stopped:
-                complete = False
-            if complete:
-                manifest = await finish_run(ctx, run_id, started_at)
-        else:  # a crash after the manifest: only the clean-up is left
-            await finish_run(ctx, run_id, started_at, manifest=manifest)
-        stats = ctx.tmdb.stats
-
-    datasets: dict[str, Any] = (manifest or {}).get("datasets", {})
-    return RunReport(
-        run_id=run_id,
-        run_key=plan.run_key,
-        lake=storage.description,
-        partition_date=settings.partition_date.isoformat(),
-        complete=complete,
-        resumed=resumed,
-        started_at=started_at,
-        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        seconds=time.monotonic() - started,
-        records={name: int(v["records"]) for name, v in datasets.items()},
-        files={name: len(v["files"]) for name, v in datasets.items()},
-        manifest=layout.manifest_key(settings.partition_date, run_id) if complete else None,
-        requests=stats.requests,
-        retries=stats.retries,
-        rate_limited=stats.rate_limited,
-        counters=dict((manifest or {}).get("counters", {})),
-        peak_rss_mb=peak_rss_mb(),
-    )
-
-
-async def finish_run(
-    ctx: RunContext, run_id: str, started_at: str, *, manifest: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Commit a run whose shards are all done; repeatable after a crash at any step."""
-    settings, storage, layout = ctx.settings, ctx.storage, ctx.layout
-    if manifest is None:
-        manifest = await commit_run(
-            storage,
-            layout,
-            run_key=ctx.run_key,
-            run_id=run_id,
-            day=settings.partition_date,
-            fmt=settings.file_format,
-            checkpoints=await committable_checkpoints(ctx),
-            datasets=settings.datasets(),
-            manifest=_manifest_head(settings, run_id, started_at, ctx.tmdb),
-        )
-    else:
-        await remove_stale_parts(storage, layout, settings.partition_date, manifest)
-        await storage.delete(await storage.list(layout.staging_prefix(ctx.run_key)))
-    if settings.mode == "changes":
-        await save_changes_state(ctx, run_id)
-    return manifest
-
-
-def _manifest_head(
-    settings: Settings, run_id: str, started_at: str, tmdb: TmdbClient
-) -> dict[str, Any]:
+def _filters(settings: Settings) -> dict[str, Any]:
     view = settings.public_view()
-    filters = (
+    names = (
         "mode",
         "media",
         "limit",
@@ -397,14 +562,41 @@ def _manifest_head(
         "movies_dataset",
         "series_dataset",
     )
-    return {
-        "run_id": run_id,
-        "tool": "tmdb-lake",
-        "version": __version__,
-        "partition_date": settings.partition_date.isoformat(),
-        "started_at": started_at,
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "filters": {key: view[key] for key in filters},
-        "format": settings.file_format,
-        "requests": tmdb.stats.as_dict(),
-    }
+    return {name: view[name] for name in names}
+
+
+async def ingest(
+    settings: Settings,
+    storage: Storage,
+    *,
+    transport: Transport | HttpxLikeTransport | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    layout: LakeLayout | None = None,
+    require_resume: bool = False,
+) -> RunReport:
+    """Run one ingest into the lake, start to finish; resume an unfinished one with its key.
+
+    Whatever happens (done, stopped at a deadline, failed, interrupted), the leases are
+    released on the way out, so the next run can start at once.
+    """
+    settings.require_credentials()
+    async with Run(
+        settings,
+        storage,
+        layout=layout,
+        transport=transport,
+        progress=progress,
+        should_stop=should_stop,
+    ) as run:
+        try:
+            await run.start(require_resume=require_resume)
+            if run.manifest is None:
+                try:
+                    await run.run_shards(await run.plan())
+                except Stopped:
+                    return run.report(complete=False)
+                await run.commit()
+            return run.report(complete=True)
+        finally:
+            await run.release()

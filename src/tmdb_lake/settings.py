@@ -90,6 +90,9 @@ class Settings:
     timeout: float = 10.0
     max_attempts: int = 6
     keep_local: Path | None = None
+    replace: bool = False
+    wait: float = 0.0
+    lease_ttl: float = 120.0
     s3_endpoint_url: str | None = None
     aws_region: str | None = None
     aws_access_key_id: Secret | None = None
@@ -110,7 +113,14 @@ class Settings:
             raise ConfigError("--since only applies to --changes runs")
         if self.mode != "discover" and self.limit is not None:
             raise ConfigError(f"--limit does not apply to --{self.mode} runs")
-        reserved = {"movie_details", "series_details", "genres_movie", "genres_tv"}
+        reserved = {
+            "movie_details",
+            "series_details",
+            "movie_changes",
+            "series_changes",
+            "genres_movie",
+            "genres_tv",
+        }
         for name in (self.movies_dataset, self.series_dataset):
             if name in reserved:
                 raise ConfigError(f"dataset name {name!r} is reserved for tmdb-lake's own datasets")
@@ -125,23 +135,17 @@ class Settings:
         return self.movies_dataset if media is MediaType.MOVIE else self.series_dataset
 
     def details_dataset_for(self, media: MediaType) -> str:
-        """Name the dataset that holds details of one media type."""
-        return "movie_details" if media is MediaType.MOVIE else "series_details"
+        """Name the dataset that holds details of one media type (`*_changes` for --changes).
+
+        Changes are a delta by nature, so they never share a dataset with the snapshots
+        of --details and --catalog: neither can replace the other's day.
+        """
+        kind = "changes" if self.mode == "changes" else "details"
+        return f"{'movie' if media is MediaType.MOVIE else 'series'}_{kind}"
 
     def genres_dataset_for(self, media: MediaType) -> str:
         """Name the dataset that holds the genre list of one media type."""
         return f"genres_{media.value}"
-
-    def datasets(self) -> list[str]:
-        """Name every dataset this run writes, in a stable order."""
-        names: list[str] = []
-        for media in self.media:
-            if self.mode == "discover":
-                names.append(self.dataset_for(media))
-            if self.mode != "discover" or self.details:
-                names.append(self.details_dataset_for(media))
-            names.append(self.genres_dataset_for(media))
-        return names
 
     def appends_for(self, media: MediaType) -> tuple[str, ...]:
         """Give the `append_to_response` items for details of one media type."""
@@ -284,6 +288,16 @@ def _parse_mode(name: str, raw: str) -> RunMode:
     if value == "changes":
         return "changes"
     raise ConfigError(f"{name} {raw!r} is not a run mode (discover, catalog or changes)")
+
+
+def _parse_seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} {raw!r} is not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be zero or more seconds, got {raw}")
+    return value
 
 
 def _parse_optional_float(name: str, raw: str) -> float | None:
@@ -584,6 +598,29 @@ OPTIONS: tuple[Option, ...] = (
         "also keep a local copy of every file written to the lake",
         "--keep-local",
         "DIR",
+    ),
+    Option(
+        "replace",
+        ("TMDB_LAKE_REPLACE",),
+        _parse_bool,
+        "replace a day's dataset that a different ingest definition published",
+        None,
+    ),
+    Option(
+        "wait",
+        ("TMDB_LAKE_WAIT",),
+        _parse_seconds,
+        "wait up to this long for another run of the same day to finish (default 0: exit 75)",
+        "--wait",
+        "SECONDS",
+    ),
+    Option(
+        "lease_ttl",
+        ("TMDB_LAKE_LEASE_TTL",),
+        _parse_positive_float,
+        "seconds after which a dead run's lease on a day may be taken over (default 120)",
+        "--lease-ttl",
+        "SECONDS",
     ),
     Option(
         "s3_endpoint_url",

@@ -2,9 +2,7 @@ import asyncio
 import random
 from contextlib import aclosing
 
-import pytest
-
-from tmdb_lake.collect.ordered import fetch_in_order, gather_or_cancel
+from tmdb_lake.collect.ordered import fetch_in_order
 
 
 def test_results_come_in_order_with_bounded_lookahead():
@@ -44,34 +42,3 @@ def test_leaving_early_cancels_pending_fetches():
 
     asyncio.run(go())
     assert finished == [0]
-
-
-def test_gather_or_cancel_stops_the_siblings_of_a_failure():
-    wrote: list[str] = []
-
-    async def slow_writer() -> None:
-        await asyncio.sleep(0.2)
-        wrote.append("late write")
-
-    async def failing() -> None:
-        await asyncio.sleep(0.01)
-        raise RuntimeError("boom")
-
-    async def go() -> None:
-        await gather_or_cancel(slow_writer(), failing())
-
-    async def main() -> None:
-        with pytest.raises(RuntimeError, match="boom"):
-            await go()
-        await asyncio.sleep(0.3)
-
-    asyncio.run(main())
-    assert wrote == []
-
-
-def test_gather_or_cancel_gives_results_in_order():
-    async def value(i: int) -> int:
-        await asyncio.sleep(random.random() / 100)
-        return i
-
-    assert asyncio.run(gather_or_cancel(*(value(i) for i in range(5)))) == [0, 1, 2, 3, 4]

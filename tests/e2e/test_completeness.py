@@ -152,7 +152,7 @@ def test_changes_since_then_from_state(tmp_path: Path):
         assert first.returncode == 0, first.stderr
         changed = catalog.changed_ids("movie", date(2024, 3, 1), date(2024, 3, 4))
         alive = {i for i in changed if catalog.exists("movie", i)}
-        assert changed and set(ids(tmp_path / "lake", "movie_details")) == alive
+        assert changed and set(ids(tmp_path / "lake", "movie_changes")) == alive
         state = json.loads((tmp_path / "lake/raw/TMDB/_state/changes-movie.json").read_text())
         assert state["until"] == "2024-03-04"
         second = run(
@@ -161,7 +161,7 @@ def test_changes_since_then_from_state(tmp_path: Path):
         assert second.returncode == 0, second.stderr
         later = catalog.changed_ids("movie", date(2024, 3, 4), date(2024, 3, 6))
         got = [
-            r["id"] for r in lake_records(tmp_path / "lake", "movie_details", pattern="*20240306*")
+            r["id"] for r in lake_records(tmp_path / "lake", "movie_changes", pattern="*20240306*")
         ]
         assert set(got) == {i for i in later if catalog.exists("movie", i)}
     assert "titles changed from 2024-03-04 to 2024-03-06" in second.stderr
@@ -184,7 +184,7 @@ def test_changes_windows_longer_than_14_days_are_cut(tmp_path: Path):
         )
     assert result.returncode == 0, result.stderr
     changed = catalog.changed_ids("tv", date(2024, 1, 1), date(2024, 2, 15))
-    assert set(ids(tmp_path / "lake", "series_details")) == {
+    assert set(ids(tmp_path / "lake", "series_changes")) == {
         i for i in changed if catalog.exists("tv", i)
     }
 

@@ -3,9 +3,11 @@
 `assert_lake_exact` is the one oracle of the fault matrix. It walks *every* object under the
 lake root (hidden and temp files included, which `Storage.list` would hide), and fails unless:
 
-- the day has exactly one manifest, it claims completion, and it lists every data file;
-- nothing lies under `raw/TMDB/JSON/` but the files the manifest lists (no stray, partial or
-  temp file a Glue crawler or Athena would read), and no `_staging` or temp file is left;
+- each dataset of the day has exactly one current manifest (complete, not superseded), and
+  no current manifest lists a file that is missing;
+- nothing lies under `raw/TMDB/JSON/` but the files the current manifests list (no stray,
+  partial or temp file a Glue crawler or Athena would read), no `_staging`, commit intent
+  or temp file is left, and no lease is still held;
 - every file parses, holds the record count and byte size the manifest gives, and stays within
   `--records-per-file`;
 - each dataset holds every expected id exactly once, and nothing else;
@@ -23,6 +25,8 @@ from typing import Any, Protocol
 DATA_ROOT = "raw/TMDB/JSON/"
 RUNS_ROOT = "raw/TMDB/_runs/"
 STAGING_ROOT = "raw/TMDB/_staging/"
+COMMITS_ROOT = "raw/TMDB/_commits/"
+LEASES_ROOT = "raw/TMDB/_leases/"
 
 
 class LakeView(Protocol):
@@ -111,12 +115,55 @@ def assert_no_partial_files(view: LakeView) -> list[str]:
     return keys
 
 
-def assert_nothing_published(view: LakeView, day: str) -> None:
-    """Fail if a failed run left any data file or any manifest (B: bounded failure)."""
+def assert_nothing_published(view: LakeView, day: str, *, released: bool = True) -> None:
+    """Fail if a failed run left any data file or any manifest (B: bounded failure).
+
+    With `released`, also fail if it still holds a lease (it could not free them only when
+    the lake itself was unreachable; then they expire, or free with the process on its host).
+    """
     keys = assert_no_partial_files(view)
     data = [key for key in keys if key.startswith(DATA_ROOT)]
     assert not data, f"a failed run published data files: {data[:5]}"
     assert not manifest_keys(view, day), "a failed run wrote a manifest"
+    if released:
+        assert_no_lease_held(view)
+
+
+def current_manifests(view: LakeView, day: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Give, per dataset, the day's current manifest (key, body): the reader contract.
+
+    Fails if a dataset has two current manifests at once, or if a manifest that is current
+    for a dataset lists a file that is not in the lake.
+    """
+    current: dict[str, tuple[str, dict[str, Any]]] = {}
+    keys = set(view.objects())
+    for key in manifest_keys(view, day):
+        manifest = json.loads(view.read(key))
+        if manifest.get("complete") is not True:
+            continue
+        for dataset, content in manifest["datasets"].items():
+            if content.get("superseded_by"):
+                continue
+            assert dataset not in current, (
+                f"{dataset}: two current manifests on {day}: {current[dataset][0]} and {key}"
+            )
+            missing = [item["key"] for item in content["files"] if item["key"] not in keys]
+            assert not missing, f"{key} is current for {dataset} but lists missing {missing[:3]}"
+            current[dataset] = (key, manifest)
+    return current
+
+
+def assert_no_lease_held(view: LakeView) -> None:
+    """Fail unless every partition's newest lease is released: no command holds a day at its end.
+
+    Older generations are history (a killed holder never released its own); only the
+    newest generation of a partition says whether it is held.
+    """
+    newest: dict[str, str] = {}
+    for key in sorted(k for k in view.objects() if k.startswith(LEASES_ROOT)):
+        newest[key.rpartition("/")[0]] = key
+    held = [key for key in newest.values() if not json.loads(view.read(key)).get("released")]
+    assert not held, f"leases still held after the commands ended: {held[:3]}"
 
 
 def assert_lake_exact(
@@ -130,32 +177,37 @@ def assert_lake_exact(
 ) -> LakeContent:
     """Fail unless the lake holds exactly `expected` (dataset -> ids), once each; see module doc."""
     keys = assert_no_partial_files(view)
-    leftovers = [key for key in keys if key.startswith(STAGING_ROOT)]
+    leftovers = [key for key in keys if key.startswith((STAGING_ROOT, COMMITS_ROOT))]
     assert not leftovers, f"staging not cleaned up after a complete run: {leftovers[:5]}"
-    manifests = manifest_keys(view, day)
-    assert len(manifests) == 1, f"expected exactly one manifest for {day}, found {manifests}"
-    manifest = json.loads(view.read(manifests[0]))
-    assert manifest["complete"] is True
+    assert_no_lease_held(view)
+    current = current_manifests(view, day)
+    assert set(expected) <= set(current), (sorted(current), sorted(expected))
+    owners = {current[dataset][0] for dataset in expected}
+    assert len(owners) == 1, f"the expected datasets come from several runs: {sorted(owners)}"
+    manifest = current[next(iter(expected))][1]
     if run_id is not None:
         assert manifest["run_id"] == run_id, "the final run did not resume the killed run"
-    assert set(manifest["datasets"]) == set(expected), sorted(manifest["datasets"])
 
     listed = {
         item["key"]: (dataset, item)
-        for dataset, content in manifest["datasets"].items()
-        for item in content["files"]
+        for dataset, (_, body) in current.items()
+        for item in body["datasets"][dataset]["files"]
     }
     data_keys = [key for key in keys if key.startswith(DATA_ROOT)]
     unlisted = sorted(set(data_keys) - set(listed))
-    missing = sorted(set(listed) - set(data_keys))
-    assert not unlisted, f"files under {DATA_ROOT} that the manifest does not list: {unlisted[:5]}"
-    assert not missing, f"files the manifest lists that are not in the lake: {missing[:5]}"
-    others = [key for key in keys if not key.startswith((DATA_ROOT, RUNS_ROOT, "raw/TMDB/_state/"))]
+    assert not unlisted, f"files under {DATA_ROOT} that no current manifest lists: {unlisted[:5]}"
+    others = [
+        key
+        for key in keys
+        if not key.startswith((DATA_ROOT, RUNS_ROOT, LEASES_ROOT, "raw/TMDB/_state/"))
+    ]
     assert not others, f"unexpected objects in the lake: {others[:5]}"
 
     records: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in expected}
     counts: dict[str, Counter[int]] = {name: Counter() for name in expected}
     for key, (dataset, item) in sorted(listed.items()):
+        if dataset not in expected:
+            continue
         data = view.read(key)
         assert len(data) == item["bytes"], (
             f"{key}: {len(data)} bytes, manifest says {item['bytes']}"

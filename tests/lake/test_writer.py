@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 import pytest
 
-from tmdb_lake.lake.commit import commit_run
 from tmdb_lake.lake.layout import LakeLayout
+from tmdb_lake.lake.staging import RunStaging
 from tmdb_lake.lake.storage import LocalStorage
 from tmdb_lake.lake.writer import (
     MAX_FILE_BYTES,
@@ -55,10 +55,15 @@ def test_split_to_fit_respects_the_byte_limit():
         split_to_fit([{"id": 1, "blob": "x" * 20_000}], "json", 10_000)
 
 
-def open_writer(storage: LocalStorage, **kwargs: Any) -> ShardWriter:
-    return run(
-        ShardWriter.open(storage, LAYOUT, "run1", "movies", "movie-start-end", "json", **kwargs)
-    )
+def staging(attempt: str = "a1", lineage: tuple[str, ...] = ("a1",)) -> RunStaging:
+    return RunStaging(LAYOUT, "run1", "20240501T000000Z-r1", attempt, lineage)
+
+
+def open_writer(
+    storage: LocalStorage, area: RunStaging | None = None, **kwargs: Any
+) -> ShardWriter:
+    area = area or staging()
+    return run(ShardWriter.open(storage, area, "movies", "movie-start-end", "json", **kwargs))
 
 
 def staged_ids(storage: LocalStorage, writer: ShardWriter) -> list[int]:
@@ -109,11 +114,11 @@ def test_resume_after_crash_is_exactly_once(tmp_path: Path):
         for p in range(1, 6):  # pages 1-4 flushed as 2 parts; page 5 is in memory
             await writer.add_unit(p, page((p - 1) * 20 + 1))
         # a stray part written after the last checkpoint (crash between put and save)
-        stray = LAYOUT.staged_part_key("run1", "movies", "movie-start-end", 99, "json")
+        stray = staging().part_key("movies", "movie-start-end", 99, "json")
         await storage.put(stray, encode_records(page(1000, 5), "json"))
 
     run(first_attempt())  # "crash": no finish
-    resumed = open_writer(storage, records_per_file=40)
+    resumed = open_writer(storage, staging("a2", ("a1", "a2")), records_per_file=40)
     assert resumed.checkpoint.next_unit == 5
     assert resumed.seen_ids is not None and len(resumed.seen_ids) == 80
 
@@ -124,45 +129,38 @@ def test_resume_after_crash_is_exactly_once(tmp_path: Path):
 
     run(second_attempt())
     assert staged_ids(storage, resumed) == list(range(1, 141))
-    staged = run(storage.list(LAYOUT.staging_prefix("run1") + "parts/"))
+    staged = run(storage.list(staging().shard_prefix("movies", "movie-start-end")))
     assert len(staged) == len(resumed.checkpoint.parts)  # the stray part is gone
+    assert [p.ids for p in resumed.checkpoint.parts] == [
+        list(range(1, 41)),
+        list(range(41, 81)),
+        list(range(81, 121)),
+        list(range(121, 141)),
+    ]
+    # the second attempt wrote under its own token; the first attempt's parts are kept
+    assert [p.key.rsplit("/", 1)[1][:2] for p in resumed.checkpoint.parts] == [
+        "a1",
+        "a1",
+        "a2",
+        "a2",
+    ]
 
 
-def test_commit_publishes_manifest_last_and_replaces_stale_snapshot(tmp_path: Path):
+def test_a_late_writer_of_an_older_attempt_is_never_read(tmp_path: Path):
     storage = LocalStorage(tmp_path)
-    day = date(2024, 5, 1)
-    stale = LAYOUT.data_key("movies", day, "20240501T000000Z-old", 1, "json")
-    other_dataset = LAYOUT.data_key("series", day, "20240501T000000Z-old", 1, "json")
-    run(storage.put(stale, b"[]"))
-    run(storage.put(other_dataset, b"[]"))
-    writer = open_writer(storage, records_per_file=50)
+    old = open_writer(storage, records_per_file=20)
+    run(old.add_unit(1, page(1)))  # attempt a1 checkpoints page 1
+    new = open_writer(storage, staging("a2", ("a1", "a2")), records_per_file=20)
+    run(new.add_unit(2, page(21)))  # the new attempt adopts page 1, writes page 2
 
-    async def go() -> dict[str, Any]:
-        for p in range(1, 4):
-            await writer.add_unit(p, page((p - 1) * 20 + 1))
-        checkpoint = await writer.finish()
-        return await commit_run(
-            storage,
-            LAYOUT,
-            run_key="run1",
-            run_id="20240501T010000Z-new",
-            day=day,
-            fmt="json",
-            checkpoints=[checkpoint],
-            datasets=["movies"],
-            manifest={"run_id": "20240501T010000Z-new"},
-        )
+    async def late() -> None:  # a1 wakes up (SIGCONT) and keeps writing its own state
+        await old.add_unit(2, page(500))
+        await old.add_unit(3, page(600))
 
-    manifest = run(go())
-    keys = run(storage.list(LAYOUT.partition_prefix("movies", day)))
-    assert keys == [f["key"] for f in manifest["datasets"]["movies"]["files"]]
-    assert keys[0].endswith("movies_20240501_20240501T010000Z-new_00001.json")
-    assert manifest["datasets"]["movies"]["records"] == 60
-    assert run(storage.get(stale)) is None  # the earlier snapshot is gone
-    assert run(storage.get(other_dataset)) == b"[]"  # other datasets untouched
-    assert run(storage.list(LAYOUT.staging_prefix("run1"))) == []
-    stored = orjson.loads(run(storage.get(LAYOUT.manifest_key(day, "20240501T010000Z-new"))))
-    assert stored == manifest and stored["complete"] is True
+    run(late())
+    reopened = open_writer(storage, staging("a3", ("a1", "a2", "a3")), records_per_file=20)
+    assert reopened.checkpoint.next_unit == 3
+    assert staged_ids(storage, reopened) == list(range(1, 41))  # a1's late pages are ignored
 
 
 def test_max_file_bytes_is_ten_megabytes():
@@ -191,8 +189,8 @@ def test_checkpoint_round_trips_every_field():
         records=120,
         done=True,
         parts=[
-            StagedPart("raw/_staging/a.json", 100, 2048),
-            StagedPart("raw/_staging/b.json", 20, 99),
+            StagedPart("raw/_staging/a.json", 2, 2048, [5, 3]),
+            StagedPart("raw/_staging/b.json", 1, 99, [2**40]),
         ],
         counters={"unreachable": 4},
         info={"total_pages": 6, "split": [{"media": "movie"}]},

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from tmdb_lake.lake.layout import LakeLayout
+from tmdb_lake.lake.lease import LeaseSet
+from tmdb_lake.lake.staging import RunStaging
 from tmdb_lake.lake.storage import Storage
 from tmdb_lake.lake.writer import ShardWriter
 from tmdb_lake.settings import Settings
@@ -50,10 +51,10 @@ class RunContext:
     settings: Settings
     tmdb: TmdbClient
     storage: Storage
-    layout: LakeLayout
-    run_key: str
+    staging: RunStaging
     progress: Progress
     should_stop: Callable[[], bool]
+    leases: LeaseSet | None = None
 
     @property
     def lookahead(self) -> int:
@@ -61,7 +62,9 @@ class RunContext:
         return max(2, self.settings.concurrency)
 
     def check_stop(self) -> None:
-        """Raise `Stopped` when the caller wants the run to pause."""
+        """Raise `Stopped` when the caller wants the run to pause, `LeaseLost` when it must."""
+        if self.leases is not None and self.leases.lost is not None:
+            raise self.leases.lost
         if self.should_stop():
             raise Stopped
 
@@ -69,8 +72,7 @@ class RunContext:
         """Open (or resume) the writer of one shard."""
         return await ShardWriter.open(
             self.storage,
-            self.layout,
-            self.run_key,
+            self.staging,
             dataset,
             shard_id,
             self.settings.file_format,

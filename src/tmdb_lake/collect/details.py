@@ -7,14 +7,14 @@ in the manifest, not fatal.
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import aclosing
 from typing import Any
 
 import orjson
 
 from tmdb_lake.collect.context import RunContext
-from tmdb_lake.collect.ordered import fetch_in_order, gather_or_cancel
+from tmdb_lake.collect.ordered import fetch_in_order
+from tmdb_lake.concurrency import gather_all
 from tmdb_lake.errors import StorageError
 from tmdb_lake.lake.writer import ShardCheckpoint, decode_records
 from tmdb_lake.plan import DetailsShard
@@ -40,18 +40,7 @@ class DetailsCollector:
 
     async def run_batches(self, batches: list[DetailsShard]) -> list[ShardCheckpoint]:
         """Run batches a few at a time; give their checkpoints in batch order."""
-        results: list[ShardCheckpoint | None] = [None] * len(batches)
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for index in range(len(batches)):
-            queue.put_nowait(index)
-
-        async def worker() -> None:
-            while not queue.empty():
-                index = queue.get_nowait()
-                results[index] = await self.run(batches[index])
-
-        await gather_or_cancel(*(worker() for _ in range(min(SHARDS_AT_ONCE, len(batches)))))
-        return [checkpoint for checkpoint in results if checkpoint is not None]
+        return await gather_all((self.run(batch) for batch in batches), limit=SHARDS_AT_ONCE)
 
     async def run(self, batch: DetailsShard) -> ShardCheckpoint:
         """Fetch the details of one batch (resuming from its checkpoint)."""

@@ -11,7 +11,8 @@ from contextlib import aclosing
 
 from tmdb_lake.collect.context import RunContext
 from tmdb_lake.collect.details import DetailsCollector, batches_from_discover
-from tmdb_lake.collect.ordered import fetch_in_order, gather_or_cancel
+from tmdb_lake.collect.ordered import fetch_in_order
+from tmdb_lake.concurrency import gather_all
 from tmdb_lake.lake.writer import ShardCheckpoint, ShardWriter
 from tmdb_lake.plan import DiscoverShard, base_query, needs_split, split_window
 from tmdb_lake.tmdb.client import DiscoverPage
@@ -29,7 +30,7 @@ class DiscoverCollector:
 
     async def run_shards(self, shards: list[DiscoverShard]) -> list[ShardCheckpoint]:
         """Run shards concurrently; give every checkpoint (split parents included)."""
-        results = await gather_or_cancel(*(self.run(shard) for shard in shards))
+        results = await gather_all(self.run(shard) for shard in shards)
         return [checkpoint for result in results for checkpoint in result]
 
     async def run(self, shard: DiscoverShard) -> list[ShardCheckpoint]:
@@ -59,7 +60,7 @@ class DiscoverCollector:
         children = split_window(shard, first.total_results, self.ctx.settings.partition_date)
         if not children:
             return [shard]
-        leaves = await gather_or_cancel(*(self.probe_leaves(child) for child in children))
+        leaves = await gather_all(self.probe_leaves(child) for child in children)
         return [leaf for group in leaves for leaf in group]
 
     async def _run_discover(self, shard: DiscoverShard) -> list[ShardCheckpoint]:
@@ -119,7 +120,7 @@ class DiscoverCollector:
         return max(0, total - page.total_results)
 
     async def _run_children(self, shards: list[DiscoverShard]) -> list[ShardCheckpoint]:
-        results = await gather_or_cancel(*(self._run_discover(shard) for shard in shards))
+        results = await gather_all(self._run_discover(shard) for shard in shards)
         return [checkpoint for result in results for checkpoint in result]
 
     async def _fetch_pages(

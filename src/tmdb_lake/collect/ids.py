@@ -48,7 +48,7 @@ class IdBatchWriter:
         if not self._ids:
             return
         shard_id = f"{self.media.value}-{self.source}-{len(self.batches):06d}"
-        key = f"{self.ctx.layout.staging_prefix(self.ctx.run_key)}ids/{shard_id}.json"
+        key = self.ctx.staging.id_batch_key(shard_id)
         await self.ctx.storage.put(key, orjson.dumps(self._ids))
         self.batches.append(DetailsShard(self.media, shard_id, key, "ids"))
         self._ids = []
@@ -71,7 +71,7 @@ async def _save_plan(
 
 
 def _marker_key(ctx: RunContext, media: MediaType, source: str) -> str:
-    return f"{ctx.layout.staging_prefix(ctx.run_key)}ids/{media.value}-{source}.plan.json"
+    return ctx.staging.id_batch_key(f"{media.value}-{source}.plan")
 
 
 # ------------------------------------------------------------------ catalog ----

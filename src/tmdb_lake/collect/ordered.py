@@ -45,19 +45,3 @@ async def fetch_in_order(
             task.cancel()
         if pending:
             await asyncio.gather(*(task for _, task in pending), return_exceptions=True)
-
-
-async def gather_or_cancel(*jobs: Awaitable[R]) -> list[R]:
-    """Await every job; when one fails, cancel the others before raising its error.
-
-    `asyncio.gather` leaves the siblings running after a failure: with shards that would
-    keep writing after the run has decided to stop (a deadline, an exhausted retry).
-    """
-    tasks = [asyncio.ensure_future(job) for job in jobs]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise

@@ -1,10 +1,13 @@
-"""The one place that knows the lake's key pattern.
+"""The one place that builds or parses a lake key.
 
 ```
-raw/TMDB/JSON/<dataset>/<YYYY>/<MM>/<DD>/<dataset>_<YYYYMMDD>_<run_id>_<part>.<ext>
-raw/TMDB/_runs/<YYYY>/<MM>/<DD>/<run_id>.json            manifests, written last
-raw/TMDB/_staging/<run_key>/                             an unfinished run
-raw/TMDB/_state/<name>.json                              incremental state
+raw/TMDB/JSON/<dataset>/<YYYY>/<MM>/<DD>/<dataset>_<YYYYMMDD>_<run_id>_<part>.<ext>   data
+raw/TMDB/_runs/<YYYY>/<MM>/<DD>/<run_id>.json                manifests, written last
+raw/TMDB/_commits/<YYYY>/<MM>/<DD>/<run_id>.json             commit intents (a commit in flight)
+raw/TMDB/_leases/<dataset>/<YYYY-MM-DD>/<generation>.json    partition leases
+raw/TMDB/_staging/<run_key>/run.json                         the run using this key, its attempts
+raw/TMDB/_staging/<run_key>/<run_id>/...                     that run's plan, checkpoints, parts
+raw/TMDB/_state/<name>.json                                  incremental state
 ```
 
 The data keys follow the data-lake rule `<layer>/<source>/<format>/<dataset>/<YYYY>/<MM>/<DD>/`
@@ -22,12 +25,25 @@ from typing import Literal
 FileFormat = Literal["json", "jsonl"]
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_LEASE_NAME = re.compile(r"^(\d{10})\.json$")
+_PART_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)-(\d{6})\.(json|jsonl)$")
 
 
 def _segment(value: str, what: str) -> str:
     if not _SEGMENT.match(value) or ".." in value:
         raise ValueError(f"{what} {value!r} is not a safe key segment")
     return value
+
+
+def _day_path(day: date) -> str:
+    return f"{day:%Y/%m/%d}"
+
+
+def _parse_day_path(parts: list[str]) -> date | None:
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except (ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -40,13 +56,15 @@ class LakeLayout:
 
     @property
     def root(self) -> str:
-        """Give the prefix that every tmdb-lake key starts with."""
+        """Give the prefix that every key of this layer starts with."""
         return f"{self.layer}/{self.source}/"
+
+    # ------------------------------------------------------------------ data --
 
     def partition_prefix(self, dataset: str, day: date) -> str:
         """Give the folder of one dataset's day: `raw/TMDB/JSON/movies/2024/01/31/`."""
         _segment(dataset, "dataset")
-        return f"{self.root}{self.format_folder}/{dataset}/{day:%Y/%m/%d}/"
+        return f"{self.root}{self.format_folder}/{dataset}/{_day_path(day)}/"
 
     def data_key(self, dataset: str, day: date, run_id: str, part: int, fmt: FileFormat) -> str:
         """Give the key of one committed part; unique per run and part."""
@@ -54,10 +72,20 @@ class LakeLayout:
         name = f"{dataset}_{day:%Y%m%d}_{run_id}_{part:05d}.{fmt}"
         return self.partition_prefix(dataset, day) + name
 
+    def data_run_id(self, dataset: str, day: date, key: str) -> str | None:
+        """Give the run id in a committed part's key, or None when `key` is not one."""
+        prefix = self.partition_prefix(dataset, day) + f"{dataset}_{day:%Y%m%d}_"
+        if not key.startswith(prefix):
+            return None
+        run_id, _, rest = key[len(prefix) :].rpartition("_")
+        return run_id if run_id and _SEGMENT.match(run_id) and "/" not in rest else None
+
+    # ------------------------------------------------------------- manifests --
+
     def manifest_prefix(self, day: date | None = None) -> str:
         """Give the folder of run manifests, for one day or for all."""
         base = f"{self.root}_runs/"
-        return base if day is None else f"{base}{day:%Y/%m/%d}/"
+        return base if day is None else f"{base}{_day_path(day)}/"
 
     def manifest_key(self, day: date, run_id: str) -> str:
         """Give the key of one run's manifest: the proof that the run completed."""
@@ -65,41 +93,126 @@ class LakeLayout:
 
     def parse_manifest_key(self, key: str) -> tuple[date, str] | None:
         """Give (day, run_id) of a manifest key, or None when `key` is not one."""
-        base = self.manifest_prefix()
+        return self._parse_dated(self.manifest_prefix(), key)
+
+    def commit_prefix(self, day: date) -> str:
+        """Give the folder of a day's commit intents (commits that may be in flight)."""
+        return f"{self.root}_commits/{_day_path(day)}/"
+
+    def commit_key(self, day: date, run_id: str) -> str:
+        """Give the key of a run's commit intent: its manifest-to-be and every file it publishes."""
+        return f"{self.commit_prefix(day)}{_segment(run_id, 'run id')}.json"
+
+    def parse_commit_key(self, key: str) -> tuple[date, str] | None:
+        """Give (day, run_id) of a commit intent key, or None when `key` is not one."""
+        return self._parse_dated(f"{self.root}_commits/", key)
+
+    @staticmethod
+    def _parse_dated(base: str, key: str) -> tuple[date, str] | None:
         if not key.startswith(base) or not key.endswith(".json"):
             return None
         parts = key[len(base) : -len(".json")].split("/")
-        if len(parts) != 4:
-            return None
-        try:
-            day = date(int(parts[0]), int(parts[1]), int(parts[2]))
-        except ValueError:
-            return None
-        return (day, parts[3]) if _SEGMENT.match(parts[3]) else None
+        day = _parse_day_path(parts) if len(parts) == 4 else None
+        return (day, parts[3]) if day is not None and _SEGMENT.match(parts[3]) else None
+
+    # ---------------------------------------------------------------- leases --
+
+    def lease_prefix(self, dataset: str, day: date) -> str:
+        """Give the folder of one partition's lease generations."""
+        return f"{self.root}_leases/{_segment(dataset, 'dataset')}/{day.isoformat()}/"
+
+    def lease_key(self, dataset: str, day: date, generation: int) -> str:
+        """Give the key of one generation of a partition's lease."""
+        if generation < 1:
+            raise ValueError(f"lease generations start at 1, got {generation}")
+        return f"{self.lease_prefix(dataset, day)}{generation:010d}.json"
+
+    def parse_lease_key(self, key: str) -> int | None:
+        """Give the generation of a lease key, or None when `key` is not one."""
+        found = _LEASE_NAME.match(key.rpartition("/")[2])
+        return int(found.group(1)) if found and key.startswith(f"{self.root}_leases/") else None
+
+    # --------------------------------------------------------------- staging --
+
+    def staging_root(self, day: date | None = None) -> str:
+        """Give the staging folder of every run, or the prefix of one day's run keys."""
+        base = f"{self.root}_staging/"
+        return base if day is None else f"{base}{day:%Y%m%d}-"
 
     def staging_prefix(self, run_key: str) -> str:
-        """Give the folder where an unfinished run keeps its parts and checkpoints."""
-        return f"{self.root}_staging/{_segment(run_key, 'run key')}/"
+        """Give the folder of everything staged under one run key."""
+        return f"{self.staging_root()}{_segment(run_key, 'run key')}/"
+
+    def run_key_of(self, key: str) -> str | None:
+        """Give the run key a staged key belongs to, or None when `key` is not staged."""
+        base = self.staging_root()
+        if not key.startswith(base):
+            return None
+        run_key = key[len(base) :].partition("/")[0]
+        return run_key if _SEGMENT.match(run_key) else None
 
     def run_record_key(self, run_key: str) -> str:
-        """Give the key that says which run (id, start) is using this staging folder."""
+        """Give the key that says which run uses this run key, and its attempts."""
         return self.staging_prefix(run_key) + "run.json"
 
-    def checkpoint_key(self, run_key: str, shard_id: str) -> str:
-        """Give the key of one shard's checkpoint."""
-        return f"{self.staging_prefix(run_key)}shards/{_segment(shard_id, 'shard id')}.json"
+    def run_staging_prefix(self, run_key: str, run_id: str) -> str:
+        """Give the folder of one run's plan, checkpoints and parts."""
+        return f"{self.staging_prefix(run_key)}{_segment(run_id, 'run id')}/"
 
-    def checkpoint_prefix(self, run_key: str) -> str:
+    def plan_key(self, run_key: str, run_id: str) -> str:
+        """Give the key of a run's plan record: every shard commit will expect."""
+        return self.run_staging_prefix(run_key, run_id) + "plan.json"
+
+    def shard_list_key(self, run_key: str, run_id: str) -> str:
+        """Give the key of the plan's shards as a plain JSON array (a distributed Map's items)."""
+        return self.run_staging_prefix(run_key, run_id) + "shards.json"
+
+    def checkpoint_prefix(self, run_key: str, run_id: str) -> str:
         """Give the folder of every shard checkpoint of a run."""
-        return f"{self.staging_prefix(run_key)}shards/"
+        return self.run_staging_prefix(run_key, run_id) + "shards/"
 
-    def staged_part_key(
-        self, run_key: str, dataset: str, shard_id: str, seq: int, fmt: FileFormat
-    ) -> str:
-        """Give the staging key of one part written by one shard."""
+    def checkpoint_key(self, run_key: str, run_id: str, shard_id: str, attempt: str) -> str:
+        """Give the key of one shard's checkpoint, as written by one attempt."""
+        shard = _segment(shard_id, "shard id")
+        return (
+            f"{self.checkpoint_prefix(run_key, run_id)}{shard}/{_segment(attempt, 'attempt')}.json"
+        )
+
+    def parse_checkpoint_key(self, run_key: str, run_id: str, key: str) -> tuple[str, str] | None:
+        """Give (shard_id, attempt) of a checkpoint key, or None when `key` is not one."""
+        base = self.checkpoint_prefix(run_key, run_id)
+        if not key.startswith(base) or not key.endswith(".json"):
+            return None
+        parts = key[len(base) : -len(".json")].split("/")
+        if len(parts) != 2 or not all(_SEGMENT.match(p) for p in parts):
+            return None
+        return parts[0], parts[1]
+
+    def staged_shard_prefix(self, run_key: str, run_id: str, dataset: str, shard_id: str) -> str:
+        """Give the folder of the parts one shard staged."""
         _segment(dataset, "dataset")
         _segment(shard_id, "shard id")
-        return f"{self.staging_prefix(run_key)}parts/{dataset}/{shard_id}/{seq:06d}.{fmt}"
+        return f"{self.run_staging_prefix(run_key, run_id)}parts/{dataset}/{shard_id}/"
+
+    def staged_part_key(
+        self,
+        run_key: str,
+        run_id: str,
+        dataset: str,
+        shard_id: str,
+        attempt: str,
+        seq: int,
+        fmt: FileFormat,
+    ) -> str:
+        """Give the staging key of one part, unique per attempt: a late writer cannot clobber it."""
+        prefix = self.staged_shard_prefix(run_key, run_id, dataset, shard_id)
+        return f"{prefix}{_segment(attempt, 'attempt')}-{seq:06d}.{fmt}"
+
+    def id_batch_key(self, run_key: str, run_id: str, name: str) -> str:
+        """Give the key of one batch of ids (catalog or changes) that a details shard reads."""
+        return f"{self.run_staging_prefix(run_key, run_id)}ids/{_segment(name, 'batch')}.json"
+
+    # ----------------------------------------------------------------- state --
 
     def state_key(self, name: str) -> str:
         """Give the key of one piece of incremental state (e.g. the last changes run)."""

@@ -11,13 +11,8 @@ import secrets
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tmdb_lake.errors import StorageError
-
-if TYPE_CHECKING:
-    pass
-
 from tmdb_lake.lake.keys import _TEMP_MARKER, _check_key, _check_keys, _check_prefix
 
 _PRUNE_RACE_ATTEMPTS = 5
@@ -82,6 +77,45 @@ class LocalStorage:
                 with contextlib.suppress(OSError):
                     _remove_orphaned_temps(path.parent, os.listdir(path.parent))
             return
+
+    async def put_if_absent(self, key: str, data: bytes) -> bool:
+        """Create the file only if it does not exist: a complete temp file hard-linked into place.
+
+        `os.link` fails with EEXIST when the name is taken, atomically, so readers never see
+        a partial file and exactly one of two racing writers wins.
+        """
+        path = self._path(key)
+        try:
+            return await asyncio.to_thread(self._put_if_absent_sync, path, bytes(data))
+        except OSError as exc:
+            raise _local_error("put", key, exc) from exc
+
+    def _put_if_absent_sync(self, path: Path, data: bytes) -> bool:
+        for attempt in range(_PRUNE_RACE_ATTEMPTS):
+            tmp = path.with_name(f"{_TEMP_MARKER}{os.getpid()}-{secrets.token_hex(8)}-{path.name}")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with tmp.open("xb") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    return False
+                except OSError as exc:
+                    if exc.errno not in _NO_HARD_LINK:
+                        raise
+                    return _create_exclusive(path, data)
+            except FileNotFoundError:
+                if attempt == _PRUNE_RACE_ATTEMPTS - 1:
+                    raise
+                continue  # a concurrent delete pruned the folder: recreate it
+            finally:
+                tmp.unlink(missing_ok=True)
+            _fsync_dir(path.parent)
+            return True
+        return False  # unreachable: the last attempt raises
 
     async def get(self, key: str) -> bytes | None:
         """Return the file's bytes, or None when there is no such key."""
@@ -185,6 +219,19 @@ class LocalStorage:
 
     async def close(self) -> None:
         """Nothing to release: files are opened and closed per call."""
+
+
+def _create_exclusive(path: Path, data: bytes) -> bool:
+    """`O_EXCL` create, for filesystems without hard links (the content lands after the name)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    return True
 
 
 def _remove_orphaned_temps(folder: Path, names: Sequence[str]) -> None:

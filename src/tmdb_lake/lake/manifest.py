@@ -65,10 +65,12 @@ class DatasetManifest:
     definition: Mapping[str, Any] = field(default_factory=dict)
     lease_generation: int = 0
     superseded_by: str | None = None
+    window: Mapping[str, str] | None = None
+    """For a delta: the dates it covers (`since`, `until`), both inclusive."""
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise."""
-        return {
+        body: dict[str, Any] = {
             "kind": self.kind,
             "definition_id": self.definition_id,
             "definition": dict(self.definition),
@@ -77,6 +79,9 @@ class DatasetManifest:
             "files": [item.to_dict() for item in self.files],
             "superseded_by": self.superseded_by,
         }
+        if self.window is not None:
+            body["window"] = dict(self.window)
+        return body
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,7 @@ class RunManifest:
                 definition=dict(body.get("definition") or {}),
                 lease_generation=int(body.get("lease_generation", 0)),
                 superseded_by=body.get("superseded_by"),
+                window=dict(body["window"]) if isinstance(body.get("window"), Mapping) else None,
             )
         known = {
             "manifest_version",

@@ -38,6 +38,7 @@ from tmdb_lake.lake.keys import (
 
 T = TypeVar("T")
 _S3_DELETE_BATCH = 1000  # DeleteObjects' limit
+_CONDITIONAL_CONFLICT_ATTEMPTS = 5
 
 
 class SupportsReveal(Protocol):
@@ -254,6 +255,32 @@ class S3Storage:
             self._client.put_object, Bucket=self.bucket, Key=full, Body=bytes(data)
         )
         await self._run("put", self._where(full), call)
+
+    async def put_if_absent(self, key: str, data: bytes) -> bool:
+        """PutObject with `If-None-Match: *`: False when the key exists (HTTP 412).
+
+        AWS S3 and SeaweedFS enforce the condition; a 409 (a concurrent conditional write
+        in flight) is retried, as AWS documents.
+        """
+        full = self._key(key)
+
+        def create() -> bool:
+            for _ in range(_CONDITIONAL_CONFLICT_ATTEMPTS):
+                try:
+                    self._client.put_object(
+                        Bucket=self.bucket, Key=full, Body=bytes(data), IfNoneMatch="*"
+                    )
+                    return True
+                except ClientError as exc:
+                    code = exc.response.get("Error", {}).get("Code")
+                    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                    if code == "PreconditionFailed" or status == 412:
+                        return False
+                    if code != "ConditionalRequestConflict" and status != 409:
+                        raise
+            return False
+
+        return await self._run("put", self._where(full), create)
 
     async def get(self, key: str) -> bytes | None:
         """GetObject; None when the key does not exist.

@@ -52,6 +52,15 @@ class Storage(Protocol):
         """Store `data` at `key` atomically: readers see all of it or nothing."""
         ...
 
+    async def put_if_absent(self, key: str, data: bytes) -> bool:
+        """Create `key` with `data` only if it does not exist; tell whether this call created it.
+
+        Atomic against concurrent writers on every backend (`O_EXCL`-like link locally, a
+        conditional `If-None-Match: *` PUT on S3): of two racing calls, exactly one gets True.
+        Leases and manifests rely on it.
+        """
+        ...
+
     async def get(self, key: str) -> bytes | None:
         """Return the bytes at `key`, or None when it does not exist."""
         ...
@@ -92,6 +101,13 @@ class TeeStorage:
         """Put to the primary, then to the mirror."""
         await self.primary.put(key, data)
         await self.local.put(key, data)
+
+    async def put_if_absent(self, key: str, data: bytes) -> bool:
+        """Create on the primary; mirror only what this call created."""
+        created = await self.primary.put_if_absent(key, data)
+        if created:
+            await self.local.put(key, data)
+        return created
 
     async def get(self, key: str) -> bytes | None:
         """Get from the primary."""

@@ -14,7 +14,9 @@ from typing import Any
 
 import orjson
 
-from tmdb_lake.lake.layout import FileFormat, LakeLayout
+from tmdb_lake.errors import StorageError
+from tmdb_lake.lake.layout import FileFormat
+from tmdb_lake.lake.staging import RunStaging
 from tmdb_lake.lake.storage import Storage
 
 MAX_FILE_BYTES = 10_000_000
@@ -65,11 +67,12 @@ def split_to_fit(
 
 @dataclass
 class StagedPart:
-    """A part written to staging: where it is and what it holds."""
+    """A part written to staging: where it is and what it holds (ids, for the commit's dedupe)."""
 
     key: str
     records: int
     bytes: int
+    ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -99,18 +102,26 @@ class ShardCheckpoint:
             "next_seq": self.next_seq,
             "records": self.records,
             "done": self.done,
-            "parts": [{"key": p.key, "records": p.records, "bytes": p.bytes} for p in self.parts],
+            "parts": [
+                {"key": p.key, "records": p.records, "bytes": p.bytes, "ids": p.ids}
+                for p in self.parts
+            ],
             "counters": self.counters,
             "info": self.info,
         }
         return orjson.dumps(body, option=orjson.OPT_INDENT_2)
 
     @classmethod
-    def from_json(cls, data: bytes) -> ShardCheckpoint:
-        """Read a stored checkpoint."""
-        raw = orjson.loads(data)
-        raw["parts"] = [StagedPart(**part) for part in raw.get("parts", [])]
-        return cls(**raw)
+    def from_json(cls, data: bytes, key: str = "") -> ShardCheckpoint:
+        """Read a stored checkpoint; a corrupt one raises `StorageError` naming `key`."""
+        try:
+            raw = orjson.loads(data)
+            raw["parts"] = [StagedPart(**part) for part in raw.get("parts", [])]
+            return cls(**raw)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise StorageError(
+                f"the checkpoint {key or '(unnamed)'} is corrupt: delete it to redo that shard"
+            ) from None
 
     def count(self, name: str, amount: int = 1) -> None:
         """Add to one of the shard's counters (skipped items, deleted titles, ...)."""
@@ -121,7 +132,7 @@ class ShardCheckpoint:
 class ShardWriter:
     """Turns one shard's ordered units into staged parts and checkpoints.
 
-    >>> writer = await ShardWriter.open(storage, layout, "run1", "movies", "movie-w0", "json")
+    >>> writer = await ShardWriter.open(storage, staging, "movies", "movie-w0", "json")
     >>> await writer.add_unit(1, page_records)   # in unit order
     >>> await writer.finish()
     """
@@ -129,8 +140,7 @@ class ShardWriter:
     def __init__(
         self,
         storage: Storage,
-        layout: LakeLayout,
-        run_key: str,
+        staging: RunStaging,
         checkpoint: ShardCheckpoint,
         fmt: FileFormat,
         *,
@@ -139,8 +149,7 @@ class ShardWriter:
         seen_ids: set[int] | None = None,
     ) -> None:
         self.storage = storage
-        self.layout = layout
-        self.run_key = run_key
+        self.staging = staging
         self.checkpoint = checkpoint
         self.fmt = fmt
         self.records_per_file = records_per_file
@@ -154,8 +163,7 @@ class ShardWriter:
     async def open(
         cls,
         storage: Storage,
-        layout: LakeLayout,
-        run_key: str,
+        staging: RunStaging,
         dataset: str,
         shard_id: str,
         fmt: FileFormat,
@@ -164,25 +172,22 @@ class ShardWriter:
         max_file_bytes: int = MAX_FILE_BYTES,
         dedupe: bool = True,
     ) -> ShardWriter:
-        """Open a shard's writer, resuming from its checkpoint when there is one."""
-        stored = await storage.get(layout.checkpoint_key(run_key, shard_id))
+        """Open a shard's writer, resuming from its newest checkpoint along the run's attempts."""
+        stored = await staging.read_checkpoint(storage, shard_id)
         checkpoint = (
-            ShardCheckpoint.from_json(stored)
+            ShardCheckpoint.from_json(stored, staging.checkpoint_key(shard_id))
             if stored is not None
             else ShardCheckpoint(shard_id=shard_id, dataset=dataset)
         )
         seen: set[int] | None = set() if dedupe else None
         if stored is not None and not checkpoint.done:
-            await _drop_parts_after_checkpoint(storage, layout, run_key, checkpoint, fmt)
+            await _drop_parts_after_checkpoint(storage, staging, checkpoint)
             if seen is not None:
                 for part in checkpoint.parts:
-                    data = await storage.get(part.key)
-                    if data is not None:
-                        seen.update(int(r["id"]) for r in decode_records(data, fmt))
+                    seen.update(part.ids)
         return cls(
             storage,
-            layout,
-            run_key,
+            staging,
             checkpoint,
             fmt,
             records_per_file=records_per_file,
@@ -233,7 +238,7 @@ class ShardWriter:
 
     async def save(self) -> None:
         """Write the checkpoint (after the parts it names are safely stored)."""
-        key = self.layout.checkpoint_key(self.run_key, self.checkpoint.shard_id)
+        key = self.staging.checkpoint_key(self.checkpoint.shard_id)
         await self.storage.put(key, self.checkpoint.to_json())
 
     async def _flush(self, *, next_unit: int, done: bool = False) -> None:
@@ -241,16 +246,20 @@ class ShardWriter:
         self._pending_unit = None
         for start in range(0, len(records), self.records_per_file):
             chunk = records[start : start + self.records_per_file]
+            consumed = 0
             for count, data in split_to_fit(chunk, self.fmt, self.max_file_bytes):
-                key = self.layout.staged_part_key(
-                    self.run_key,
+                key = self.staging.part_key(
                     self.checkpoint.dataset,
                     self.checkpoint.shard_id,
                     self.checkpoint.next_seq,
                     self.fmt,
                 )
                 await self.storage.put(key, data)
-                self.checkpoint.parts.append(StagedPart(key=key, records=count, bytes=len(data)))
+                ids = [int(record["id"]) for record in chunk[consumed : consumed + count]]
+                consumed += count
+                self.checkpoint.parts.append(
+                    StagedPart(key=key, records=count, bytes=len(data), ids=ids)
+                )
                 self.checkpoint.next_seq += 1
         self.checkpoint.records += len(records)
         self.checkpoint.next_unit = next_unit
@@ -259,15 +268,10 @@ class ShardWriter:
 
 
 async def _drop_parts_after_checkpoint(
-    storage: Storage,
-    layout: LakeLayout,
-    run_key: str,
-    checkpoint: ShardCheckpoint,
-    fmt: FileFormat,
+    storage: Storage, staging: RunStaging, checkpoint: ShardCheckpoint
 ) -> None:
-    """Delete parts a crashed shard wrote after its last checkpoint: they will be redone."""
-    prefix = layout.staged_part_key(run_key, checkpoint.dataset, checkpoint.shard_id, 0, fmt)
-    prefix = prefix.rsplit("/", 1)[0] + "/"
+    """Delete parts a crashed shard (of any attempt) wrote after its checkpoint: redone anyway."""
+    prefix = staging.shard_prefix(checkpoint.dataset, checkpoint.shard_id)
     known = {part.key for part in checkpoint.parts}
     stray = [key for key in await storage.list(prefix) if key not in known]
     if stray:
