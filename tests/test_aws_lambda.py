@@ -175,3 +175,36 @@ def test_commit_refuses_while_a_shard_is_unfinished(
         assert aws_lambda.shard_handler(state, FakeContext())["complete"] is True
     done = aws_lambda.commit_handler({"run": planned["run"]}, FakeContext())
     assert done["records"]["movies"] > 0 and done["records"]["genres_movie"] > 0
+
+
+def test_step_functions_steps_agree_on_the_run_with_an_env_file(
+    lambda_env: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`.env` settings apply to every step alike, so the shards' run key is the plan's."""
+    env_file = tmp_path / "function.env"
+    env_file.write_text("TMDB_LAKE_GENRES=35\nTMDB_LAKE_MEDIA=tv\n")
+    monkeypatch.setenv("TMDB_LAKE_ENV_FILE", str(env_file))
+    planned = aws_lambda.plan_handler(SCHEDULED_EVENT, FakeContext())
+    for shard in planned["shards"]:
+        state = json.loads(json.dumps({"run": planned["run"], "shard": shard}))
+        assert aws_lambda.shard_handler(state, FakeContext())["complete"] is True
+    done = aws_lambda.commit_handler({"run": planned["run"]}, FakeContext())
+    manifest = json.loads((lambda_env / done["manifest"]).read_text())
+    assert manifest["run_key"] == planned["run"]["run_key"]
+    assert manifest["datasets"]["series"]["definition"]["genres"] == "35"
+    key = "first_air_date.lte"
+    expected = catalog.discover_ids("tv", {"with_genres": "35", key: "2023-12-31"})  # type: ignore[arg-type]
+    assert sorted(lake_ids(lambda_env, "series")) == sorted(expected)
+    assert "movies" not in manifest["datasets"]
+
+
+def test_a_step_whose_settings_differ_from_the_plan_is_refused(
+    lambda_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMDB_LAKE_MEDIA", "movie")
+    planned = aws_lambda.plan_handler(SCHEDULED_EVENT, FakeContext())
+    monkeypatch.setenv("TMDB_LAKE_GENRES", "18")  # the shard function was deployed differently
+    from tmdb_lake.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="another run key than the plan"):
+        aws_lambda.shard_handler({"run": planned["run"], "shard": planned["shards"][0]}, None)

@@ -185,48 +185,54 @@ class Run:
                 raise LeaseLost(f"{busy}: this run's lease was taken over") from None
             raise
         await self._stack.enter_async_context(self._leases.kept_alive())
-        record = await read_run_record(self.storage, self.layout, self.run_key)
         if joining:
+            record = await read_run_record(self.storage, self.layout, self.run_key)
             if record is None or record.run_id != run_id:
                 self.manifest = await self._stored_manifest(str(run_id))
                 if self.manifest is None:
                     raise LeaseLost(f"run {run_id} is no longer staged under {self.run_key}")
                 return
             self._record = record
-        else:
-            if record is None and require_resume:
-                raise ConfigError("--resume: no unfinished run with these parameters and date")
-            if record is None:
-                now = datetime.now(UTC)
-                record = RunRecord(
-                    run_key=self.run_key,
-                    run_id=tentative if existing is None else new_run_id(now),
-                    day=self.day,
-                    started_at=now.isoformat(timespec="seconds"),
-                    datasets=tuple(spec.name for spec in self.specs),
-                    attempts=(),
-                )
-            else:
-                self.resumed = True
-            record = record.with_attempt(holder.token)
-            await self.storage.put(self.layout.run_record_key(self.run_key), record.to_json())
-            self._record = record
-            await self._heal()
-        self.manifest = await self._stored_manifest(self.record.run_id)
-        if self.manifest is not None:  # committed before a crash: only the clean-up is left
-            await self._finish(self.manifest)
+            self.manifest = await self._stored_manifest(record.run_id)
+            await self._load_windows()
             return
-        if self.resumed and not joining:
-            self.progress.note(
-                f"resuming run {self.record.run_id} (started {self.record.started_at})"
+        await self._heal()  # may finish commits, our own interrupted one included
+        record = await read_run_record(self.storage, self.layout, self.run_key)
+        if record is not None:
+            self.resumed = True
+            manifest = await self._stored_manifest(record.run_id)
+            if manifest is not None:  # committed before a crash: only the clean-up is left
+                self._record = record
+                await self._finish(manifest)
+                return
+        elif require_resume:
+            raise ConfigError("--resume: no unfinished run with these parameters and date")
+        await self._load_windows()
+        await self._check_ownership(record.run_id if record is not None else None)
+        if record is None:
+            now = datetime.now(UTC)
+            record = RunRecord(
+                run_key=self.run_key,
+                run_id=tentative if existing is None else new_run_id(now),
+                day=self.day,
+                started_at=now.isoformat(timespec="seconds"),
+                datasets=tuple(spec.name for spec in self.specs),
+                attempts=(),
             )
+        else:
+            self.progress.note(f"resuming run {record.run_id} (started {record.started_at})")
+        self._record = record.with_attempt(holder.token)
+        await self.storage.put(self.layout.run_record_key(self.run_key), self.record.to_json())
+        strays = await self.staging.stray_run_folders(self.storage)
+        if strays:  # what late writers of finished runs left under this key: never read
+            await self.storage.delete(strays)
+
+    async def _load_windows(self) -> None:
         if self.settings.mode == "changes":
             for media in self.settings.media:
                 self.windows[media] = await changes_window(
                     self.storage, self.layout, self.settings, media
                 )
-        if not joining:
-            await self._check_ownership()
 
     async def _stored_manifest(self, run_id: str) -> RunManifest | None:
         return await ManifestReader(self.storage, self.layout).read(
@@ -244,18 +250,15 @@ class Run:
         )
         for line in report.notes():
             self.progress.note(line)
-        strays = await self.staging.stray_run_folders(self.storage)
-        if strays:
-            await self.storage.delete(strays)
 
-    async def _check_ownership(self) -> None:
+    async def _check_ownership(self, own_run_id: str | None) -> None:
         """Refuse, before any request, to replace a day's dataset another definition published."""
         if self.settings.replace:
             return
         reader = ManifestReader(self.storage, self.layout)
         for spec in self.specs:
             current = await reader.newest(spec.name, self.day)
-            if current is None or current.run_id == self.record.run_id:
+            if current is None or current.run_id == own_run_id:
                 continue
             owner = current.content
             if owner.definition_id and owner.definition_id != spec.definition_id:

@@ -96,6 +96,32 @@ def test_put_get_list_copy_delete_round_trip(storage: Storage) -> None:
     run(scenario())
 
 
+def test_put_if_absent_creates_once_and_never_overwrites(storage: Storage) -> None:
+    async def scenario() -> None:
+        assert await storage.put_if_absent("raw/_leases/x/0001.json", b"first") is True
+        assert await storage.put_if_absent("raw/_leases/x/0001.json", b"second") is False
+        assert await storage.get("raw/_leases/x/0001.json") == b"first"
+        assert await storage.list("raw/_leases/") == ["raw/_leases/x/0001.json"]
+
+    run(scenario())
+
+
+def test_put_if_absent_has_exactly_one_winner_among_racers(storage: Storage) -> None:
+    """Twelve writers race for one key (threads locally, parallel requests on S3)."""
+
+    async def scenario() -> list[bool]:
+        return list(
+            await asyncio.gather(
+                *(storage.put_if_absent("raw/race.json", f"w{i}".encode()) for i in range(12))
+            )
+        )
+
+    wins = run(scenario())
+    assert wins.count(True) == 1
+    winner = wins.index(True)
+    assert run(storage.get("raw/race.json")) == f"w{winner}".encode()
+
+
 def test_bytes_are_preserved_exactly(storage: Storage) -> None:
     payloads = {
         "utf8.json": '{"title": "Le Fabuleux Destin d\'Amélie", "ja": "千と千尋の神隠し"}'.encode(),

@@ -76,7 +76,7 @@ async def heal_day(
                 continue
         else:
             report.finished.append(run_id)
-        if set(intent.datasets) <= ours:
+        if set(intent.datasets) <= ours and intent.run_key != own_run_key:
             record = await read_run_record(storage, layout, intent.run_key)
             if record is None or record.run_id == run_id:
                 await storage.delete(await storage.list(layout.staging_prefix(intent.run_key)))

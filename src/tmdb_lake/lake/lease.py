@@ -40,6 +40,7 @@ from tmdb_lake.lake.storage import Storage
 DEFAULT_TTL_S = 120.0
 """A lease left unrenewed this long may be taken over (its holder is presumed dead)."""
 
+WAIT_POLL_MAX_S = 2.0
 KEEP_GENERATIONS = 2
 """Older lease objects are deleted once a newer generation is taken (they only help debugging)."""
 
@@ -177,6 +178,7 @@ class LeaseSet:
     async def acquire(self, *, wait: float = 0.0) -> None:
         """Take every lease, or none: raise `LeaseBusy` after `wait` seconds of trying."""
         deadline = time.monotonic() + max(0.0, wait)
+        tries = 0
         while True:
             try:
                 for partition in self.partitions:
@@ -189,7 +191,11 @@ class LeaseSet:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise
-                await asyncio.sleep(min(left, max(0.2, self.ttl / 8)) * random.uniform(0.5, 1.0))
+                # Look again soon (a run often ends within seconds), then every 2 s at most:
+                # a look is one listing and one read per partition.
+                tries += 1
+                pause = min(WAIT_POLL_MAX_S, 0.1 * 2**tries) * random.uniform(0.5, 1.0)
+                await asyncio.sleep(min(left, pause))
 
     async def _take(self, partition: Partition) -> int:
         prefix = self.layout.lease_prefix(partition.dataset, partition.day)
@@ -269,14 +275,20 @@ class LeaseSet:
             raise self._lost
         if not self.generations:
             raise LeaseLost("this run holds no lease (it was released)")
-        for partition, generation in self.generations.items():
-            successor = self.layout.lease_key(partition.dataset, partition.day, generation + 1)
-            if await self.storage.get(successor) is not None:
+        for partition in list(self.generations):
+            while True:
+                generation = self.generations[partition]
                 newer = await self._read(partition, generation + 1)
-                who = f" by run {newer.holder.run_id}" if newer is not None else ""
+                if newer is None:
+                    break
+                if newer.holder.token == self.holder.token:
+                    # another step of this same attempt re-took it (a later Lambda): follow
+                    self.generations[partition] = generation + 1
+                    continue
                 self._lost = LeaseLost(
-                    f"the lease of {partition} expired and was taken over{who}; "
-                    "this run stopped without publishing (run it again to resume)"
+                    f"the lease of {partition} expired and was taken over by run "
+                    f"{newer.holder.run_id}; this run stopped without publishing "
+                    "(run it again to resume)"
                 )
                 raise self._lost
 

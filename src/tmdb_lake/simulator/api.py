@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from tmdb_lake.simulator.columns import ADULT, DELETED
 from tmdb_lake.simulator.genres import Media, genre_list
 from tmdb_lake.simulator.query import DiscoverQuery, QueryError, parse_date, parse_page
 from tmdb_lake.simulator.records import Records
+from tmdb_lake.simulator.seeds import MEDIA_KEY, SALT_DRIFT, mix
 
 JSON_TYPE = "application/json;charset=utf-8"
 DISCOVER_PAGE_SIZE = 20
@@ -91,6 +92,7 @@ class TmdbApi:
         access_token: str,
         exports_published_hour_utc: int = 8,
         now: Callable[[], datetime] | None = None,
+        date_drift_rate: float = 0.0,
     ) -> None:
         self.catalog = catalog
         self.records = Records(catalog)
@@ -100,6 +102,8 @@ class TmdbApi:
         self._now = now or (lambda: datetime.now(UTC))
         self._changed_rows = functools.lru_cache(maxsize=32)(catalog.changed_rows)
         self._export_cache: dict[tuple[Media, bool], list[bytes]] = {}
+        self._drift_rate = date_drift_rate
+        self._drifted: set[tuple[Media, int]] = set()
 
     def authorized(self, params: Mapping[str, str], headers: Mapping[str, str]) -> bool:
         """Tell whether the request carries the API key or the bearer token."""
@@ -134,10 +138,10 @@ class TmdbApi:
         page = parse_page(params)
         rows = self.catalog.discover(DiscoverQuery.parse(media, params))
         start = (page - 1) * DISCOVER_PAGE_SIZE
-        results = [
-            self.records.list_item(media, row, language)
-            for row in rows[start : start + DISCOVER_PAGE_SIZE]
-        ]
+        served = rows[start : start + DISCOVER_PAGE_SIZE]
+        results = [self.records.list_item(media, row, language) for row in served]
+        if self._drift_rate:
+            self._drift(media, served)
         return json_response(
             {
                 "page": page,
@@ -146,6 +150,17 @@ class TmdbApi:
                 "total_results": len(rows),
             }
         )
+
+    def _drift(self, media: Media, rows: Sequence[int]) -> None:
+        """Move some just-served titles ten years earlier, once each (deterministic by id)."""
+        for row in rows:
+            key = (media, row)
+            share = mix(self.catalog.seed, MEDIA_KEY[media], row, SALT_DRIFT) / 2**64
+            if key in self._drifted or share >= self._drift_rate:
+                continue
+            self._drifted.add(key)
+            self.catalog.move_date(media, row, -3652)
+            self.records.forget_items()
 
     def details(
         self,

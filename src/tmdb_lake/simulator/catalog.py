@@ -89,6 +89,15 @@ class Catalog:
                 self._results.popitem(last=False)
         return rows
 
+    def move_date(self, media: Media, row: int, days: int) -> None:
+        """Move one title's date by `days` (TMDB edited it), so later queries see the new one."""
+        with self._lock:
+            dates = self._columns[media].date
+            if dates[row]:
+                dates[row] = max(1, dates[row] + days)
+            self._orders.clear()
+            self._results.clear()
+
     def discover_ids(self, media: Media, params: Mapping[str, str]) -> list[int]:
         """Give the ids ``/discover/{media}`` returns for ``params``, all pages concatenated.
 

@@ -37,6 +37,9 @@ class SimulatorConfig:
         slow_s: the extra delay of a slow response.
         fault_seed: seed of the fault draws (``None``: different every run).
         exports_published_hour_utc: today's export files appear at this UTC hour.
+        date_drift_rate: share of titles whose release date moves ten years earlier right
+            after a discover page first served them, as when TMDB edits a title while a
+            run pages: a run split into date windows may then meet the title twice.
 
     """
 
@@ -52,9 +55,11 @@ class SimulatorConfig:
     slow_s: float = 0.0
     fault_seed: int | None = None
     exports_published_hour_utc: int = 8
+    date_drift_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("random_429_rate", "error_rate", "truncate_rate", "reset_rate", "slow_rate"):
+        rates = ("random_429_rate", "error_rate", "truncate_rate", "reset_rate", "slow_rate")
+        for name in (*rates, "date_drift_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {value}")

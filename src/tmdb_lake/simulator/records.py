@@ -97,6 +97,10 @@ class Records:
         backdrop = None if (bits >> 7) % 100 < 11 else texts.image_path(mix(bits, 1))
         return poster, backdrop
 
+    def forget_items(self) -> None:
+        """Drop the cached discover items (a title's date moved)."""
+        self._cached_item.cache_clear()
+
     def list_item(self, media: Media, row: int, language: str) -> Json:
         """Give a ``/discover`` result item (a cached, shared dict: do not mutate it)."""
         return self._cached_item(media, row, "pt" if wants_portuguese(language) else "en")

@@ -120,6 +120,7 @@ class SimulatorServer:
             api_key=config.api_key,
             access_token=config.access_token,
             exports_published_hour_utc=config.exports_published_hour_utc,
+            date_drift_rate=config.date_drift_rate,
             now=now,
         )
         self._faults = FaultInjector(config)
