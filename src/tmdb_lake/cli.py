@@ -1,7 +1,8 @@
 """The `tmdb-lake` command: thin. Parse, build settings, call `run.ingest`, report.
 
 Exit codes: 0 done; 1 the run failed (nothing partial is presented as complete; run
-again to resume); 2 invalid input or configuration; 130 interrupted (resumable).
+again to resume); 2 invalid input or configuration, or another definition owns the day;
+75 another run holds the day; 130 interrupted, 143 terminated (both resumable).
 """
 
 from __future__ import annotations

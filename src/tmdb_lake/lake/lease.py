@@ -305,8 +305,9 @@ class LeaseSet:
         stale = time.monotonic() - self._confirmed_at > self.ttl
         if self._lost is None and self.generations and self._confirmed_at and stale:
             self._lost = LeaseLost(
-                "the leases could not be renewed for longer than their time to live; "
-                "this run stopped without publishing (run it again to resume)"
+                "this run could not renew its leases for longer than --lease-ttl (it was "
+                "paused, or the lake was unreachable), so another run may have taken the day "
+                "over; it stopped without publishing (run it again to resume)"
             )
         return self._lost
 
