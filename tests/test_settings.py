@@ -124,3 +124,14 @@ def test_require_credentials():
     with pytest.raises(ConfigError, match="no TMDB credential"):
         Settings().require_credentials()
     Settings(access_token=Secret("x")).require_credentials()
+
+
+def test_storage_timeout_and_attempts_are_settings():
+    default = load_settings({}, {}, {})
+    assert (default.storage_timeout, default.storage_attempts) == (20.0, 6)
+    s = load_settings({"storage_timeout": "2.5"}, {"TMDB_LAKE_STORAGE_ATTEMPTS": "3"}, {})
+    assert (s.storage_timeout, s.storage_attempts) == (2.5, 3)
+    with pytest.raises(ConfigError, match="--storage-timeout must be a positive number"):
+        load_settings({"storage_timeout": "0"}, {}, {})
+    with pytest.raises(ConfigError, match="TMDB_LAKE_STORAGE_ATTEMPTS must be at least 1"):
+        load_settings({}, {"TMDB_LAKE_STORAGE_ATTEMPTS": "0"}, {})

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from tmdb_lake.errors import ConfigError
 from tmdb_lake.lake.layout import FileFormat
+from tmdb_lake.lake.storage import DEFAULT_STORAGE_ATTEMPTS, DEFAULT_STORAGE_TIMEOUT_S
 from tmdb_lake.tmdb.queries import MediaType
 
 RunMode = Literal["discover", "catalog", "changes"]
@@ -89,6 +90,8 @@ class Settings:
     concurrency: int = 16
     timeout: float = 10.0
     max_attempts: int = 6
+    storage_timeout: float = DEFAULT_STORAGE_TIMEOUT_S
+    storage_attempts: int = DEFAULT_STORAGE_ATTEMPTS
     keep_local: Path | None = None
     s3_endpoint_url: str | None = None
     aws_region: str | None = None
@@ -565,7 +568,7 @@ OPTIONS: tuple[Option, ...] = (
         "timeout",
         ("TMDB_LAKE_TIMEOUT",),
         _parse_positive_float,
-        "seconds before a TMDB request times out (default 10)",
+        "seconds a whole TMDB request may take: connect, headers and body (default 10)",
         "--timeout",
         "SECONDS",
     ),
@@ -575,6 +578,23 @@ OPTIONS: tuple[Option, ...] = (
         _parse_positive_int,
         "attempts per request before the run fails (default 6)",
         "--max-attempts",
+        "N",
+    ),
+    Option(
+        "storage_timeout",
+        ("TMDB_LAKE_STORAGE_TIMEOUT",),
+        _parse_positive_float,
+        "S3: connect timeout, and timeout of each socket read or write of a call "
+        f"(default {DEFAULT_STORAGE_TIMEOUT_S:g})",
+        "--storage-timeout",
+        "SECONDS",
+    ),
+    Option(
+        "storage_attempts",
+        ("TMDB_LAKE_STORAGE_ATTEMPTS",),
+        _parse_positive_int,
+        f"S3: attempts per call before the run fails (default {DEFAULT_STORAGE_ATTEMPTS})",
+        "--storage-attempts",
         "N",
     ),
     Option(
