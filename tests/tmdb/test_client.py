@@ -301,3 +301,59 @@ def test_truncated_or_broken_exports_fail_cleanly():
 
     with pytest.raises(UpstreamError, match=r"connection failed \(RemoteProtocolError\)"):
         export_lines(cut)
+
+
+# -- odd but valid bodies (issue 10 F) --------------------------------------------------------
+
+
+def odd_page(results: bytes) -> bytes:
+    return b'{"page": 1, "results": [' + results + b'], "total_pages": 1, "total_results": 1}'
+
+
+@pytest.mark.parametrize(
+    ("item", "title"),
+    [
+        (rb'{"id": 7, "title": "Ol\u00e1 \ud800!"}', "Olá \\ud800!"),
+        (b'{"id": 7, "title": "Ol\xe1!"}', "Ol\\xe1!"),
+    ],
+    ids=["lone-surrogate", "latin-1-byte"],
+)
+def test_a_record_with_an_undecodable_string_is_kept_and_counted(item: bytes, title: str):
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(200, content=odd_page(item))
+
+    async def go() -> tuple[Any, TmdbClient]:
+        async with client(handler, max_attempts=2) as tmdb:
+            return await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), 1), tmdb
+
+    page, tmdb = run(go())
+    assert page.results == [{"id": 7, "title": title}]
+    assert calls == 1 and tmdb.stats.retries == 0
+    assert tmdb.stats.strings_repaired == 1
+    assert tmdb.stats.as_dict()["strings_repaired"] == 1  # reaches the manifest's "requests"
+    assert "undecodable" not in tmdb.stats.errors
+
+
+def test_integers_beyond_64_bits_reach_the_writer_exactly():
+    from tmdb_lake.lake.writer import decode_records, encode_records
+
+    item = b'{"id": 7, "budget": 123456789012345678901234567890, "vote_count": 12}'
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=odd_page(item))
+
+    async def go() -> Any:
+        async with client(handler) as tmdb:
+            return await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), 1)
+
+    page = run(go())
+    for fmt in ("json", "jsonl"):
+        data = encode_records(page.results, fmt)
+        assert b"123456789012345678901234567890" in data
+        assert decode_records(data, fmt) == [
+            {"id": 7, "budget": 123456789012345678901234567890, "vote_count": 12}
+        ]

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from tmdb_lake.exactjson import dumps_exact, loads_exact
 from tmdb_lake.lake.layout import FileFormat, LakeLayout
 from tmdb_lake.lake.storage import Storage
 
@@ -31,21 +32,22 @@ def encode_records(records: Sequence[Record], fmt: FileFormat) -> bytes:
     """Serialise records as the lake stores them: UTF-8, non-ASCII kept as is.
 
     `json` is one indented array per file, as the original script wrote; `jsonl` is one
-    compact record per line, for Athena and Spark.
+    compact record per line, for Athena and Spark. Integers beyond 64 bits (valid JSON,
+    which orjson alone refuses to write) are written exactly.
     """
     if fmt == "json":
-        return orjson.dumps(list(records), option=orjson.OPT_INDENT_2) + b"\n"
-    return b"".join(orjson.dumps(record) + b"\n" for record in records)
+        return dumps_exact(list(records), indent=True) + b"\n"
+    return b"".join(dumps_exact(record) + b"\n" for record in records)
 
 
 def decode_records(data: bytes, fmt: FileFormat) -> list[Record]:
-    """Read back a part written by `encode_records`."""
+    """Read back a part written by `encode_records`, every integer exact."""
     if fmt == "json":
-        records = orjson.loads(data)
+        records = loads_exact(data)
         if not isinstance(records, list):
             raise ValueError("a json part must hold an array")
         return records
-    return [orjson.loads(line) for line in data.splitlines() if line.strip()]
+    return [loads_exact(line) for line in data.splitlines() if line.strip()]
 
 
 def split_to_fit(

@@ -33,6 +33,7 @@ from tmdb_lake.errors import (
     TmdbError,
     UpstreamError,
 )
+from tmdb_lake.exactjson import loads_body
 from tmdb_lake.settings import Secret
 from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType, details_params
 from tmdb_lake.tmdb.transport import (
@@ -67,6 +68,8 @@ class ClientStats:
     retries: int = 0
     rate_limited: int = 0
     bytes_received: int = 0
+    strings_repaired: int = 0
+    """Lone surrogate escapes and invalid UTF-8 sequences kept as escape text (exactjson)."""
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
 
@@ -77,6 +80,7 @@ class ClientStats:
             "retries": self.retries,
             "rate_limited": self.rate_limited,
             "bytes_received": self.bytes_received,
+            "strings_repaired": self.strings_repaired,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "errors": dict(sorted(self.errors.items())),
         }
@@ -268,10 +272,11 @@ class TmdbClient:
         self.stats.bytes_received += len(body)
         if status == 200:
             try:
-                decoded = orjson.loads(body)
-            except orjson.JSONDecodeError:
+                decoded, repaired = loads_body(body)
+            except ValueError:  # truncated or not JSON: another attempt may get it whole
                 self.stats.errors["undecodable"] += 1
                 raise _Retryable("HTTP 200 with an undecodable body", status=200) from None
+            self.stats.strings_repaired += repaired
             if not isinstance(decoded, dict):
                 raise BadResponseError(
                     f"TMDB {path}: expected a JSON object, got {type(decoded).__name__}",
