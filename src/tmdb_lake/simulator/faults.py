@@ -37,6 +37,10 @@ class SimulatorConfig:
         slow_s: the extra delay of a slow response.
         fault_seed: seed of the fault draws (``None``: different every run).
         exports_published_hour_utc: today's export files appear at this UTC hour.
+        odd_ids: titles served with odd but valid data (``oddities.py``): a lone surrogate
+            escape, a byte that is not UTF-8, an integer beyond 64 bits.
+        claim_total_pages: every discover answer claims this ``total_pages`` (``None``: the
+            true one).
 
     """
 
@@ -52,6 +56,8 @@ class SimulatorConfig:
     slow_s: float = 0.0
     fault_seed: int | None = None
     exports_published_hour_utc: int = 8
+    odd_ids: frozenset[int] = frozenset()
+    claim_total_pages: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("random_429_rate", "error_rate", "truncate_rate", "reset_rate", "slow_rate"):
@@ -64,6 +70,8 @@ class SimulatorConfig:
             raise ValueError("rate_limit_rps must be > 0 or None")
         if not 0 <= self.exports_published_hour_utc <= 23:
             raise ValueError("exports_published_hour_utc must be within 0..23")
+        if self.claim_total_pages is not None and self.claim_total_pages < 0:
+            raise ValueError("claim_total_pages must be >= 0 or None")
 
 
 class RateLimiter:
