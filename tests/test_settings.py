@@ -135,3 +135,15 @@ def test_storage_timeout_and_attempts_are_settings():
         load_settings({"storage_timeout": "0"}, {}, {})
     with pytest.raises(ConfigError, match="TMDB_LAKE_STORAGE_ATTEMPTS must be at least 1"):
         load_settings({}, {"TMDB_LAKE_STORAGE_ATTEMPTS": "0"}, {})
+
+
+def test_a_limit_over_one_querys_cap_is_refused_up_front():
+    assert load_settings({"limit": "10000"}, {}, {}).limit == 10_000
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"limit": "12000"}, {}, {})
+    message = str(refused.value)
+    assert message.startswith("--limit 12000 is over 10,000")
+    assert "leave --limit out to collect every matching record" in message
+    assert "\n" not in message
+    with pytest.raises(ConfigError, match="--limit 10001 is over 10,000"):
+        Settings(limit=10_001)  # built directly (tests, the Lambda's overrides): same rule

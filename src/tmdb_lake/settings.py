@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from tmdb_lake.errors import ConfigError
 from tmdb_lake.lake.layout import FileFormat
 from tmdb_lake.lake.storage import DEFAULT_STORAGE_ATTEMPTS, DEFAULT_STORAGE_TIMEOUT_S
-from tmdb_lake.tmdb.queries import MediaType
+from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, MediaType
 
 RunMode = Literal["discover", "catalog", "changes"]
 
@@ -113,6 +113,8 @@ class Settings:
             raise ConfigError("--since only applies to --changes runs")
         if self.mode != "discover" and self.limit is not None:
             raise ConfigError(f"--limit does not apply to --{self.mode} runs")
+        if self.limit is not None and self.limit > MAX_RESULTS_PER_QUERY:
+            raise ConfigError(_limit_over_the_cap("--limit", self.limit))
         reserved = {"movie_details", "series_details", "genres_movie", "genres_tv"}
         for name in (self.movies_dataset, self.series_dataset):
             if name in reserved:
@@ -200,7 +202,20 @@ def _parse_positive_int(name: str, raw: str) -> int:
 def _parse_limit(name: str, raw: str) -> int | None:
     if raw.strip().lower() in ("", "all", "none"):
         return None
-    return _parse_positive_int(name, raw)
+    value = _parse_positive_int(name, raw)
+    if value > MAX_RESULTS_PER_QUERY:
+        raise ConfigError(_limit_over_the_cap(name, value))
+    return value
+
+
+def _limit_over_the_cap(name: str, value: int) -> str:
+    # One popularity-ordered query stops at 10,000; the N most popular of a bigger match
+    # would need every record first, which is what a run without a limit collects.
+    return (
+        f"{name} {value} is over {MAX_RESULTS_PER_QUERY:,}, the most TMDB serves of one "
+        f"query in popularity order; leave {name} out to collect every matching record "
+        "(past the cap, in release-date windows)"
+    )
 
 
 def _parse_records_per_file(name: str, raw: str) -> int:
@@ -395,8 +410,8 @@ OPTIONS: tuple[Option, ...] = (
         "limit",
         ("TMDB_LAKE_LIMIT",),
         _parse_limit,
-        "at most N records per media type (default: every matching record; "
-        "--limit 100 reproduces the original script)",
+        "at most N records per media type, most popular first, N <= 10000 "
+        "(default: every matching record; --limit 100 reproduces the original script)",
         "--limit",
         "N",
     ),

@@ -12,6 +12,11 @@ import pytest
     [
         (["--limit", "0"], "--limit must be at least 1, got 0"),
         (["--limit", "-3"], "--limit must be at least 1, got -3"),
+        (
+            ["--limit", "12000"],
+            "--limit 12000 is over 10,000, the most TMDB serves of one query in popularity "
+            "order; leave --limit out to collect every matching record",
+        ),
         (["--date", "2024-02-30"], "--date '2024-02-30' is not a date"),
         (["--released-from", "2024-01-02", "--released-until", "2024-01-01"], "is after"),
         (["--records-per-file", "0"], "--records-per-file must be at least 1"),
@@ -40,6 +45,10 @@ def test_invalid_env_names_the_variable(tmdb_lake):
     result = tmdb_lake("ingest", env={"TMDB_LAKE_LIMIT": "zero"})
     assert result.code == 2
     assert "TMDB_LAKE_LIMIT 'zero' is not a whole number" in result.stderr
+    result = tmdb_lake("ingest", env={"TMDB_LAKE_LIMIT": "10001"})
+    assert result.code == 2
+    assert "TMDB_LAKE_LIMIT 10001 is over 10,000" in result.stderr
+    assert "leave TMDB_LAKE_LIMIT out" in result.stderr
 
 
 def test_missing_credentials_exit_2(tmdb_lake):
