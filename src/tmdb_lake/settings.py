@@ -10,6 +10,7 @@ the original student script works unchanged (`API_KEY`, `BUCKET_NAME`, ...).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -682,10 +683,33 @@ def load_settings(
     return Settings(**values)
 
 
-def read_dotenv(path: Path) -> dict[str, str | None]:
-    """Read a `.env` file without touching `os.environ` (missing file: empty)."""
-    if not path.is_file():
+def read_dotenv(path: Path, required: bool = False) -> dict[str, str | None]:
+    """Read a `.env` file without touching `os.environ`.
+
+    A missing file gives no settings unless `required` (a file the user named: a typo
+    must not silently run with other settings). Raises `ConfigError` naming the file when
+    it cannot be read or is not UTF-8 text (a leading byte-order mark is fine).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"the settings file {path} does not exist") from None
         return {}
+    except IsADirectoryError:
+        if required:
+            raise ConfigError(f"the settings file {path} is a folder, not a file") from None
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read the settings file {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"the settings file {path} is not UTF-8 text (byte 0x{data[exc.start]:02x} on "
+            f"line {line}): save it as UTF-8"
+        ) from None
     from dotenv import dotenv_values
 
-    return dict(dotenv_values(path))
+    return dict(dotenv_values(stream=io.StringIO(text)))

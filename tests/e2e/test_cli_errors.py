@@ -93,3 +93,13 @@ def test_help_documents_every_option_and_variable(tmdb_lake):
         "--details",
     ):
         assert needle in result.stdout
+
+
+def test_a_dotenv_that_is_not_utf8_exits_2_naming_it(tmdb_lake, tmp_path: Path):
+    (tmp_path / ".env").write_bytes(b"TMDB_LAKE_GENRES=35 # com\xe9dia\n")
+    result = tmdb_lake("ingest", "--limit", "5")
+    assert result.code == 2, result.stderr
+    assert result.stderr == (
+        "tmdb-lake: error: the settings file .env is not UTF-8 text (byte 0xe9 on line 1): "
+        "save it as UTF-8\n"
+    )
