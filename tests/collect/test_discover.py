@@ -152,3 +152,29 @@ def test_a_run_stopped_past_the_claim_resumes_past_it(tmp_path: Path):
     assert second.counters["total_pages_contradicted"] == 1
     resumed_from = min(served[before:])
     assert resumed_from > 2  # it did not start over, and did not stop at the claim
+
+
+def test_a_split_at_the_end_of_the_calendar_does_not_overflow(tmp_path: Path):
+    """`--date 9999-12-31` with no upper release date: the last window ends on 9999-12-31."""
+    queries: list[httpx.QueryParams] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if "/genre/" in request.url.path:
+            return httpx.Response(200, json={"genres": []})
+        queries.append(request.url.params)
+        dated = "primary_release_date.lte" in request.url.params
+        total = 0 if dated else 50_000  # over the cap unbounded: split into date windows
+        body = {"page": 1, "results": [], "total_pages": 0, "total_results": total}
+        return httpx.Response(200, content=orjson.dumps(body))
+
+    s = Settings(
+        access_token=Secret("t"),
+        media=(MediaType.MOVIE,),
+        genres="",
+        released_until=None,
+        partition_date=date(9999, 12, 31),
+    )
+    report = asyncio.run(ingest(s, LocalStorage(tmp_path), transport=httpx.MockTransport(handle)))
+    assert report.complete  # was: ValueError: year 10009 is out of range
+    assert max(q.get("primary_release_date.lte", "") for q in queries) == "9999-12-31"
+    assert report.counters["undated_unreachable"] == 50_000
