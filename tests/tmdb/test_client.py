@@ -357,3 +357,38 @@ def test_integers_beyond_64_bits_reach_the_writer_exactly():
         assert decode_records(data, fmt) == [
             {"id": 7, "budget": 123456789012345678901234567890, "vote_count": 12}
         ]
+
+
+# -- clear errors (issue 10 G) -----------------------------------------------------------------
+
+TOKEN = "eyJ" + "a1b2c3d4e5" * 6  # JWT-shaped, built at run time
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422])
+@pytest.mark.parametrize(
+    ("credential", "secret"),
+    [
+        ({"access_token": Secret(TOKEN)}, TOKEN),
+        ({"access_token": None, "api_key": Secret("k" * 32)}, "k" * 32),
+    ],
+    ids=["token", "api-key"],
+)
+def test_a_message_that_echoes_the_credential_is_masked_before_it_is_cut(
+    status: int, credential: dict[str, Any], secret: str
+):
+    echo = "x" * 170 + f" you sent {secret} which is wrong\n" + "y" * 50
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"status_code": 7, "status_message": echo})
+
+    async def go() -> None:
+        async with client(handler, **credential) as tmdb:
+            await tmdb.get_json("/movie/5", {})
+
+    with pytest.raises(TmdbError) as failure:
+        run(go())
+    message = str(failure.value)
+    assert secret[:6] not in message  # before: the first ~20 characters were printed
+    assert "you sent *** which is wrong" in message and "\n" not in message
+    kept = "x" * 170 + " you sent *** which is wrong " + "y" * 50
+    assert f": {kept[:200]}" in message and kept[:201] not in message  # then cut at 200

@@ -34,6 +34,7 @@ from tmdb_lake.errors import (
     UpstreamError,
 )
 from tmdb_lake.exactjson import loads_body
+from tmdb_lake.redact import Redactor
 from tmdb_lake.settings import Secret
 from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType, details_params
 from tmdb_lake.tmdb.transport import (
@@ -49,6 +50,9 @@ MAX_BODY_BYTES = 20 * 1024 * 1024
 """A TMDB JSON body is a few kB; anything past this is hostile and refused."""
 
 MAX_RETRY_AFTER_S = 60.0
+
+MAX_TMDB_MESSAGE = 200
+"""Characters of TMDB's own `status_message` quoted in an error (after masking secrets)."""
 
 
 class _Retryable(Exception):
@@ -130,6 +134,9 @@ class TmdbClient:
             self._headers["Authorization"] = f"Bearer {access_token.reveal()}"
         elif api_key is not None:
             self._params["api_key"] = api_key.reveal()
+        # Masks TMDB's own messages before they are cut to length: a cut secret would no
+        # longer match the CLI's redactor.
+        self._redactor = Redactor([access_token, api_key])
         self._http: Transport = (
             as_transport(transport)
             if transport is not None
@@ -292,7 +299,7 @@ class TmdbClient:
             raise _Retryable("HTTP 429 rate limited", status=429, retry_after=retry_after)
         if status >= 500:
             raise _Retryable(f"HTTP {status}", status=status)
-        tmdb_message = _tmdb_message(body)
+        tmdb_message = _tmdb_message(body, self._redactor)
         if status == 401:
             raise AuthError(
                 f"TMDB rejected the credentials (HTTP 401{tmdb_message}): "
@@ -328,8 +335,12 @@ def _retry_after(value: str | None) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
-def _tmdb_message(body: bytes) -> str:
-    """Give TMDB's own status_code and message, when the body is TMDB's error JSON."""
+def _tmdb_message(body: bytes, redactor: Redactor) -> str:
+    """Give TMDB's own status_code and message, when the body is TMDB's error JSON.
+
+    Every secret the message echoes is masked first, then the message is cut: cut first,
+    a secret straddling the cut would leave its first characters in the error.
+    """
     try:
         decoded = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -338,7 +349,8 @@ def _tmdb_message(body: bytes) -> str:
         return ""
     code, message = decoded.get("status_code"), decoded.get("status_message")
     if isinstance(code, int) and isinstance(message, str):
-        return f", status_code {code}: {message[:200]}"
+        message = " ".join(redactor.redact(message).split())  # one line, always
+        return f", status_code {code}: {message[:MAX_TMDB_MESSAGE]}"
     return ""
 
 
