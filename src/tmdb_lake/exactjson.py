@@ -58,7 +58,7 @@ def _escape_bad_bytes(error: UnicodeError) -> tuple[str, int]:
     r"""Give JSON text for bytes that are not UTF-8: each byte as the escaped text `\xNN`."""
     if not isinstance(error, UnicodeDecodeError):
         raise error
-    _bad_sequences.count += 1
+    _bad_sequences.count = getattr(_bad_sequences, "count", 0) + 1
     bad = error.object[error.start : error.end]
     return "".join(f"\\\\x{byte:02x}" for byte in bad), error.end
 
