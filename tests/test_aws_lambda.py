@@ -95,6 +95,8 @@ def test_invalid_event_is_a_400_with_one_line(lambda_env: Path) -> None:
     body = json.loads(response["body"])
     assert body["error"] == "limit must be at least 1, got 0" or "at least 1" in body["error"]
     assert not list(lambda_env.glob("raw/TMDB/JSON/**/*.json"))
+    over = json.loads(aws_lambda.lambda_handler({"limit": 12000}, FakeContext())["body"])
+    assert "12000 is over 10,000" in over["error"] and "\n" not in over["error"]
 
 
 def test_rejected_key_is_a_502_without_the_key(

@@ -58,3 +58,51 @@ def test_two_day_window_splits_in_two():
 
 def test_default_settings_plan():
     assert len(plan_run(Settings()).shards) == 2
+
+
+# -- extreme dates (issue 10 G): no date arithmetic may overflow --------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tmdb_lake.plan import EARLIEST_RELEASE, MAX_SPLIT, years_after  # noqa: E402
+
+any_date = st.dates(min_value=date.min, max_value=date.max)
+edge_dates = st.sampled_from(
+    [date.min, date(1, 1, 2), date(2024, 2, 29), date(9989, 12, 31), date(9999, 12, 30), date.max]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    released_from=st.none() | any_date | edge_dates,
+    released_until=st.none() | any_date | edge_dates,
+    partition_date=any_date | edge_dates,
+    total_results=st.integers(min_value=10_001, max_value=10**8),
+)
+def test_split_window_covers_any_window_without_overflow(
+    released_from, released_until, partition_date, total_results
+):
+    shard = DiscoverShard(MediaType.MOVIE, released_from, released_until)
+    windows = split_window(shard, total_results, partition_date)
+    start = released_from or EARLIEST_RELEASE
+    end = released_until or years_after(partition_date, 10)
+    if (end - start).days < 1:
+        assert windows == []
+        return
+    assert 2 <= len(windows) <= MAX_SPLIT
+    assert windows[0].released_from == start and windows[-1].released_until == end
+    for left, right in itertools.pairwise(windows):
+        assert left.released_from <= left.released_until
+        assert (right.released_from - left.released_until).days == 1
+    assert len({w.shard_id for w in windows}) == len(windows)
+
+
+def test_the_default_upper_bound_never_passes_the_calendar():
+    assert years_after(date(9999, 12, 31), 10) == date.max  # was: ValueError: year 10009
+    assert years_after(date(9990, 6, 1), 10) == date.max
+    assert years_after(date(9989, 6, 1), 10) == date(9999, 6, 1)
+    assert years_after(date(2024, 2, 29), 10) == date(2034, 2, 28)  # was: ValueError too
+    assert years_after(date(2024, 2, 29), 4) == date(2028, 2, 29)
+    shard = DiscoverShard(MediaType.MOVIE, None, None)
+    assert split_window(shard, 50_000, date(9999, 12, 31))[-1].released_until == date.max

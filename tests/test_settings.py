@@ -124,3 +124,50 @@ def test_require_credentials():
     with pytest.raises(ConfigError, match="no TMDB credential"):
         Settings().require_credentials()
     Settings(access_token=Secret("x")).require_credentials()
+
+
+def test_storage_timeout_and_attempts_are_settings():
+    default = load_settings({}, {}, {})
+    assert (default.storage_timeout, default.storage_attempts) == (20.0, 6)
+    s = load_settings({"storage_timeout": "2.5"}, {"TMDB_LAKE_STORAGE_ATTEMPTS": "3"}, {})
+    assert (s.storage_timeout, s.storage_attempts) == (2.5, 3)
+    with pytest.raises(ConfigError, match="--storage-timeout must be a positive number"):
+        load_settings({"storage_timeout": "0"}, {}, {})
+    with pytest.raises(ConfigError, match="TMDB_LAKE_STORAGE_ATTEMPTS must be at least 1"):
+        load_settings({}, {"TMDB_LAKE_STORAGE_ATTEMPTS": "0"}, {})
+
+
+def test_a_limit_over_one_querys_cap_is_refused_up_front():
+    assert load_settings({"limit": "10000"}, {}, {}).limit == 10_000
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"limit": "12000"}, {}, {})
+    message = str(refused.value)
+    assert message.startswith("--limit 12000 is over 10,000")
+    assert "leave --limit out to collect every matching record" in message
+    assert "\n" not in message
+    with pytest.raises(ConfigError, match="--limit 10001 is over 10,000"):
+        Settings(limit=10_001)  # built directly (tests, the Lambda's overrides): same rule
+
+
+def test_a_dotenv_that_is_not_utf8_names_the_file_the_byte_and_the_line(tmp_path: Path):
+    env_file = tmp_path / "latin1.env"
+    env_file.write_bytes(b"TMDB_LAKE_GENRES=35\nTMDB_LAKE_LANGUAGE=pt-BR # com\xe9dia\n")
+    with pytest.raises(ConfigError) as refused:
+        read_dotenv(env_file)
+    assert str(refused.value) == (
+        f"the settings file {env_file} is not UTF-8 text (byte 0xe9 on line 2): save it as UTF-8"
+    )
+
+
+def test_a_dotenv_that_was_asked_for_must_exist(tmp_path: Path):
+    with pytest.raises(ConfigError, match=r"the settings file .*nope\.env does not exist"):
+        read_dotenv(tmp_path / "nope.env", required=True)
+    with pytest.raises(ConfigError, match="is a folder, not a file"):
+        read_dotenv(tmp_path, required=True)
+    assert read_dotenv(tmp_path) == {}  # only the default .env may be missing (or a folder)
+
+
+def test_a_dotenv_with_a_byte_order_mark_reads_its_first_key(tmp_path: Path):
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(b"\xef\xbb\xbfTMDB_LAKE_GENRES=35\nTMDB_LAKE_LIMIT=7\n")
+    assert read_dotenv(env_file) == {"TMDB_LAKE_GENRES": "35", "TMDB_LAKE_LIMIT": "7"}

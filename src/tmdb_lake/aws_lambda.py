@@ -110,7 +110,7 @@ def load_function_settings(
     env = dict(os.environ if environ is None else environ)
     env.update(_fetch_credential(env))
     env_file = env.get("TMDB_LAKE_ENV_FILE")
-    dotenv = read_dotenv(Path(env_file)) if env_file else {}
+    dotenv = read_dotenv(Path(env_file), required=True) if env_file else {}
     return load_settings(overrides, env, dotenv)
 
 

@@ -118,7 +118,11 @@ def _add_run_options(parser: argparse.ArgumentParser, lake_default: str | None =
         help="details of titles changed since the last successful --changes run (or --since)",
     )
     parser.add_argument(
-        "--env-file", type=Path, default=Path(".env"), help="read settings from this .env file"
+        "--env-file",
+        type=Path,
+        default=None,
+        help="read settings from this .env file (default ./.env, if present; a named file "
+        "must exist)",
     )
     parser.add_argument(
         "--resume", action="store_true", help="fail unless an unfinished run can be resumed"
@@ -131,7 +135,8 @@ def _add_run_options(parser: argparse.ArgumentParser, lake_default: str | None =
 def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
     """Build settings: flags > environment > .env > defaults."""
     cli = {option.field: getattr(args, option.field, None) for option in OPTIONS}
-    return load_settings(cli, environ, read_dotenv(args.env_file))
+    dotenv = read_dotenv(args.env_file or Path(".env"), required=args.env_file is not None)
+    return load_settings(cli, environ, dotenv)
 
 
 class Terminated(Exception):

@@ -9,6 +9,7 @@ query, so a shard that finds more splits itself into narrower windows, guided by
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import math
 from dataclasses import dataclass
@@ -332,6 +333,16 @@ def plan_run(settings: Settings) -> RunPlan:
     return RunPlan(run_key=run_key(settings), shards=shards)
 
 
+def years_after(day: date, years: int) -> date:
+    """Give the same day `years` later: Feb 29 becomes Feb 28, and never past 9999-12-31."""
+    year = day.year + years
+    if year > date.max.year:
+        return date.max
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return day.replace(year=year, day=28)
+    return day.replace(year=year)
+
+
 def needs_split(shard: DiscoverShard, total_results: int) -> bool:
     """Tell whether a shard's query matches more than TMDB will page through."""
     return shard.limit is None and total_results > MAX_RESULTS_PER_QUERY
@@ -346,21 +357,20 @@ def split_window(
     the caller collects the first 10,000 records and reports the rest as unreachable.
     """
     start = shard.released_from or EARLIEST_RELEASE
-    end = shard.released_until or partition_date.replace(
-        year=partition_date.year + LATEST_RELEASE_YEARS_AHEAD
-    )
+    end = shard.released_until or years_after(partition_date, LATEST_RELEASE_YEARS_AHEAD)
     days = (end - start).days + 1
     if days <= 1:
         return []
     pieces = math.ceil(total_results / (MAX_RESULTS_PER_QUERY * SPLIT_FILL))
     pieces = max(2, min(pieces, MAX_SPLIT, days))
     # Newer years hold far more titles, so cut the range by a square-root curve that
-    # gives recent windows fewer days than old ones.
+    # gives recent windows fewer days than old ones. Every cut stays within the window
+    # (at most `end`), so no date past 9999-12-31 is ever computed.
     bounds = [start]
     for i in range(1, pieces):
         fraction = math.sqrt(i / pieces)
-        cut = start + timedelta(days=max(1, round(days * fraction)))
-        if cut > bounds[-1] and cut <= end:
+        cut = start + timedelta(days=min(days - 1, max(1, round(days * fraction))))
+        if cut > bounds[-1]:
             bounds.append(cut)
     windows: list[DiscoverShard] = []
     for i, lower in enumerate(bounds):

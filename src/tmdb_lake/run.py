@@ -80,6 +80,8 @@ def open_lake(settings: Settings) -> Storage:
         access_key_id=settings.aws_access_key_id,
         secret_access_key=settings.aws_secret_access_key,
         session_token=settings.aws_session_token,
+        timeout=settings.storage_timeout,
+        max_attempts=settings.storage_attempts,
     )
 
 

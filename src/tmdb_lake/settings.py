@@ -10,6 +10,7 @@ the original student script works unchanged (`API_KEY`, `BUCKET_NAME`, ...).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -20,7 +21,8 @@ from urllib.parse import urlsplit
 
 from tmdb_lake.errors import ConfigError
 from tmdb_lake.lake.layout import FileFormat
-from tmdb_lake.tmdb.queries import MediaType
+from tmdb_lake.lake.storage import DEFAULT_STORAGE_ATTEMPTS, DEFAULT_STORAGE_TIMEOUT_S
+from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, MediaType
 
 RunMode = Literal["discover", "catalog", "changes"]
 
@@ -89,6 +91,8 @@ class Settings:
     concurrency: int = 16
     timeout: float = 10.0
     max_attempts: int = 6
+    storage_timeout: float = DEFAULT_STORAGE_TIMEOUT_S
+    storage_attempts: int = DEFAULT_STORAGE_ATTEMPTS
     keep_local: Path | None = None
     replace: bool = False
     wait: float = 0.0
@@ -113,6 +117,8 @@ class Settings:
             raise ConfigError("--since only applies to --changes runs")
         if self.mode != "discover" and self.limit is not None:
             raise ConfigError(f"--limit does not apply to --{self.mode} runs")
+        if self.limit is not None and self.limit > MAX_RESULTS_PER_QUERY:
+            raise ConfigError(_limit_over_the_cap("--limit", self.limit))
         reserved = {
             "movie_details",
             "series_details",
@@ -201,7 +207,20 @@ def _parse_positive_int(name: str, raw: str) -> int:
 def _parse_limit(name: str, raw: str) -> int | None:
     if raw.strip().lower() in ("", "all", "none"):
         return None
-    return _parse_positive_int(name, raw)
+    value = _parse_positive_int(name, raw)
+    if value > MAX_RESULTS_PER_QUERY:
+        raise ConfigError(_limit_over_the_cap(name, value))
+    return value
+
+
+def _limit_over_the_cap(name: str, value: int) -> str:
+    # One popularity-ordered query stops at 10,000; the N most popular of a bigger match
+    # would need every record first, which is what a run without a limit collects.
+    return (
+        f"{name} {value} is over {MAX_RESULTS_PER_QUERY:,}, the most TMDB serves of one "
+        f"query in popularity order; leave {name} out to collect every matching record "
+        "(past the cap, in release-date windows)"
+    )
 
 
 def _parse_records_per_file(name: str, raw: str) -> int:
@@ -406,8 +425,8 @@ OPTIONS: tuple[Option, ...] = (
         "limit",
         ("TMDB_LAKE_LIMIT",),
         _parse_limit,
-        "at most N records per media type (default: every matching record; "
-        "--limit 100 reproduces the original script)",
+        "at most N records per media type, most popular first, N <= 10000 "
+        "(default: every matching record; --limit 100 reproduces the original script)",
         "--limit",
         "N",
     ),
@@ -579,7 +598,7 @@ OPTIONS: tuple[Option, ...] = (
         "timeout",
         ("TMDB_LAKE_TIMEOUT",),
         _parse_positive_float,
-        "seconds before a TMDB request times out (default 10)",
+        "seconds a whole TMDB request may take: connect, headers and body (default 10)",
         "--timeout",
         "SECONDS",
     ),
@@ -589,6 +608,23 @@ OPTIONS: tuple[Option, ...] = (
         _parse_positive_int,
         "attempts per request before the run fails (default 6)",
         "--max-attempts",
+        "N",
+    ),
+    Option(
+        "storage_timeout",
+        ("TMDB_LAKE_STORAGE_TIMEOUT",),
+        _parse_positive_float,
+        "S3: connect timeout, and timeout of each socket read or write of a call "
+        f"(default {DEFAULT_STORAGE_TIMEOUT_S:g})",
+        "--storage-timeout",
+        "SECONDS",
+    ),
+    Option(
+        "storage_attempts",
+        ("TMDB_LAKE_STORAGE_ATTEMPTS",),
+        _parse_positive_int,
+        f"S3: attempts per call before the run fails (default {DEFAULT_STORAGE_ATTEMPTS})",
+        "--storage-attempts",
         "N",
     ),
     Option(
@@ -684,10 +720,33 @@ def load_settings(
     return Settings(**values)
 
 
-def read_dotenv(path: Path) -> dict[str, str | None]:
-    """Read a `.env` file without touching `os.environ` (missing file: empty)."""
-    if not path.is_file():
+def read_dotenv(path: Path, required: bool = False) -> dict[str, str | None]:
+    """Read a `.env` file without touching `os.environ`.
+
+    A missing file gives no settings unless `required` (a file the user named: a typo
+    must not silently run with other settings). Raises `ConfigError` naming the file when
+    it cannot be read or is not UTF-8 text (a leading byte-order mark is fine).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"the settings file {path} does not exist") from None
         return {}
+    except IsADirectoryError:
+        if required:
+            raise ConfigError(f"the settings file {path} is a folder, not a file") from None
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read the settings file {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"the settings file {path} is not UTF-8 text (byte 0x{data[exc.start]:02x} on "
+            f"line {line}): save it as UTF-8"
+        ) from None
     from dotenv import dotenv_values
 
-    return dict(dotenv_values(path))
+    return dict(dotenv_values(stream=io.StringIO(text)))

@@ -12,6 +12,11 @@ import pytest
     [
         (["--limit", "0"], "--limit must be at least 1, got 0"),
         (["--limit", "-3"], "--limit must be at least 1, got -3"),
+        (
+            ["--limit", "12000"],
+            "--limit 12000 is over 10,000, the most TMDB serves of one query in popularity "
+            "order; leave --limit out to collect every matching record",
+        ),
         (["--date", "2024-02-30"], "--date '2024-02-30' is not a date"),
         (["--released-from", "2024-01-02", "--released-until", "2024-01-01"], "is after"),
         (["--records-per-file", "0"], "--records-per-file must be at least 1"),
@@ -24,6 +29,9 @@ import pytest
         (["--lake", "s3://No_Such..Bucket"], "bucket"),
         (["--format", "parquet"], "is not a file format"),
         (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--env-file", "nope.env"], "the settings file nope.env does not exist"),
+        (["--wait", "soon"], "--wait 'soon' is not a number of seconds"),
+        (["--lease-ttl", "0"], "--lease-ttl must be a positive number"),
     ],
 )
 def test_invalid_options_exit_2_with_one_line(tmdb_lake, tmp_path: Path, args, message):
@@ -40,6 +48,10 @@ def test_invalid_env_names_the_variable(tmdb_lake):
     result = tmdb_lake("ingest", env={"TMDB_LAKE_LIMIT": "zero"})
     assert result.code == 2
     assert "TMDB_LAKE_LIMIT 'zero' is not a whole number" in result.stderr
+    result = tmdb_lake("ingest", env={"TMDB_LAKE_LIMIT": "10001"})
+    assert result.code == 2
+    assert "TMDB_LAKE_LIMIT 10001 is over 10,000" in result.stderr
+    assert "leave TMDB_LAKE_LIMIT out" in result.stderr
 
 
 def test_missing_credentials_exit_2(tmdb_lake):
@@ -84,3 +96,13 @@ def test_help_documents_every_option_and_variable(tmdb_lake):
         "--details",
     ):
         assert needle in result.stdout
+
+
+def test_a_dotenv_that_is_not_utf8_exits_2_naming_it(tmdb_lake, tmp_path: Path):
+    (tmp_path / ".env").write_bytes(b"TMDB_LAKE_GENRES=35 # com\xe9dia\n")
+    result = tmdb_lake("ingest", "--limit", "5")
+    assert result.code == 2, result.stderr
+    assert result.stderr == (
+        "tmdb-lake: error: the settings file .env is not UTF-8 text (byte 0xe9 on line 1): "
+        "save it as UTF-8\n"
+    )

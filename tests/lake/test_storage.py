@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import re
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -581,6 +584,65 @@ def test_s3_stopped_server_is_a_storage_error_and_restart_keeps_data(
     run(lake.close())
 
 
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """A TCP endpoint that accepts connections and never answers (a hung proxy or server)."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError, OSError):
+                held.append(server.accept()[0])  # kept open, never read or written
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+@pytest.mark.parametrize("operation", ["put", "get", "list"])
+def test_s3_silent_endpoint_fails_within_attempts_times_timeout(
+    silent_endpoint: str, operation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    timeout, attempts = 1.0, 2
+    lake = open_storage(
+        "s3://silent-bucket/lake",
+        endpoint_url=silent_endpoint,
+        region="us-east-1",
+        access_key_id="silent-endpoint-id",
+        secret_access_key="silent-endpoint-secret",
+        timeout=timeout,
+        max_attempts=attempts,
+    )
+    calls = {
+        "put": lambda: lake.put("raw/a.json", b"{}"),
+        "get": lambda: lake.get("raw/a.json"),
+        "list": lambda: lake.list("raw/"),
+    }
+    started = time.monotonic()
+    with pytest.raises(StorageError) as info:
+        run(asyncio.wait_for(calls[operation](), 120))  # the guard: never hang the suite
+    seconds = time.monotonic() - started
+    run(lake.close())
+    message = str(info.value)
+    assert message.startswith(f"S3 {operation} failed for s3://silent-bucket/lake/raw/")
+    assert f": ReadTimeoutError at {silent_endpoint}/silent-bucket" in message
+    assert message.endswith(" (2 attempts, 1 s timeout)"), message
+    assert "\n" not in message and "silent-endpoint-secret" not in message
+    # The bound: attempts x timeout, plus botocore's backoff before the retry (<= 1 s).
+    assert attempts * timeout * 0.9 <= seconds < attempts * timeout + 1 + 2
+
+
 class _DeleteErrorsClient:
     """Just enough of an S3 client to answer DeleteObjects with per-key errors."""
 
@@ -832,6 +894,8 @@ def test_validate_bucket_name_matches_the_rules(name: str) -> None:
 def test_public_surface() -> None:
     assert sorted(storage_module.__all__) == [
         "Credential",
+        "DEFAULT_STORAGE_ATTEMPTS",
+        "DEFAULT_STORAGE_TIMEOUT_S",
         "LocalStorage",
         "S3Storage",
         "Storage",
@@ -882,3 +946,17 @@ def test_s3_get_tells_a_missing_key_from_a_denied_one_under_a_prefix_scoped_poli
         )
         with pytest.raises(StorageError, match="AccessDenied"):
             asyncio.run(storage.get("raw/TMDB/_state/x.json"))
+
+
+@pytest.mark.usefixtures("no_aws_env")
+def test_open_storage_gives_s3_its_timeouts_and_attempts() -> None:
+    lake = open_storage("s3://my-lake", region="us-east-1", timeout=3.5, max_attempts=4)
+    assert isinstance(lake, S3Storage)
+    config = lake._client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (3.5, 3.5)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 4}
+    default = S3Storage("my-lake", region="us-east-1")
+    assert default._client.meta.config.read_timeout == 20.0
+    assert default._client.meta.config.retries["total_max_attempts"] == 6
+    run(lake.close())
+    run(default.close())

@@ -33,6 +33,30 @@ def run(coro: Any) -> Any:
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_integers_beyond_64_bits_are_written_and_read_back_exactly(fmt):
+    big = 2**100 + 1  # orjson alone refuses to write it, and reads it as a float
+    records = [
+        {"id": 1, "budget": big, "nested": [{"neg": -big}]},
+        {"id": 2, "revenue": orjson.Fragment(b"123456789012345678901234567890")},  # the client's
+        {"id": 3, "plain": 2**64 - 1},
+    ]
+    data = encode_records(records, fmt)
+    assert str(big).encode() in data and f"-{big}".encode() in data
+    assert decode_records(data, fmt) == [
+        {"id": 1, "budget": big, "nested": [{"neg": -big}]},
+        {"id": 2, "revenue": 123456789012345678901234567890},
+        {"id": 3, "plain": 2**64 - 1},
+    ]
+    # Only the file with a big integer leaves orjson's own layout, and not even that one.
+    plain = [records[2]]
+    assert encode_records(plain, fmt) == (
+        orjson.dumps(plain, option=orjson.OPT_INDENT_2) + b"\n"
+        if fmt == "json"
+        else orjson.dumps(plain[0]) + b"\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
 def test_encoding_keeps_records_exactly_and_utf8(fmt):
     records = [*page(1, 3), {"id": 9, "nested": {"a": [1, 2.5, None]}, "empty": ""}]
     data = encode_records(records, fmt)

@@ -130,3 +130,40 @@ def test_stats_count_requests_and_statuses(small: Catalog) -> None:
 def test_config_rejects_impossible_values(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         SimulatorConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_odd_ids_serve_odd_but_valid_data_for_those_titles_only(small: Catalog) -> None:
+    from tmdb_lake.simulator.oddities import BIG_INT
+
+    ids = small.discover_ids("movie", {})
+    odd, plain = ids[0], ids[1]
+    config = SimulatorConfig(odd_ids=frozenset({odd}))
+    with (
+        SimulatorServer(small, config) as server,
+        httpx.Client(base_url=server.api_url, params=KEY) as http,
+    ):
+        page = http.get("/discover/movie", params={"sort_by": "popularity.desc"}).content
+        details = http.get(f"/movie/{odd}").content
+        other = http.get(f"/movie/{plain}").content
+        changes = http.get("/movie/changes").content
+    for body in (page, details):
+        assert body.count(b'"original_title":"\\ud800') == 1  # the six bytes of the escape
+        assert body.count(b"\xff") == 1  # one byte that is not UTF-8, after the overview
+        assert body.count(b'"big_int":%d' % BIG_INT) == 1
+    for body in (other, changes):
+        assert b"\\ud800" not in body and b"\xff" not in body and b"big_int" not in body
+        json.loads(body)
+
+
+def test_claim_total_pages_overrides_discover_totals_only(small: Catalog) -> None:
+    with (
+        SimulatorServer(small, SimulatorConfig(claim_total_pages=0)) as server,
+        httpx.Client(base_url=server.api_url, params=KEY) as http,
+    ):
+        page = http.get("/discover/movie").json()
+        changes = http.get("/movie/changes").json()
+    assert page["total_pages"] == 0 and len(page["results"]) == 20
+    assert page["total_results"] == len(small.discover_ids("movie", {}))
+    assert changes["total_pages"] == -(-changes["total_results"] // 100)  # untouched
+    with pytest.raises(ValueError, match="claim_total_pages"):
+        SimulatorConfig(claim_total_pages=-1)

@@ -159,7 +159,7 @@ def test_other_4xx_is_fatal_with_tmdb_message():
         run(go())
 
 
-def test_details_404_gives_none():
+def test_details_404_gives_no_record():
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(404, json={"status_code": 34, "status_message": "not found"})
 
@@ -167,7 +167,8 @@ def test_details_404_gives_none():
         async with client(handler) as tmdb:
             return await tmdb.details(MediaType.MOVIE, 5, "pt-BR", ())
 
-    assert run(go()) is None
+    answer = run(go())
+    assert answer.record is None and answer.strings_repaired == 0
 
 
 @pytest.mark.parametrize(
@@ -301,3 +302,94 @@ def test_truncated_or_broken_exports_fail_cleanly():
 
     with pytest.raises(UpstreamError, match=r"connection failed \(RemoteProtocolError\)"):
         export_lines(cut)
+
+
+# -- odd but valid bodies (issue 10 F) --------------------------------------------------------
+
+
+def odd_page(results: bytes) -> bytes:
+    return b'{"page": 1, "results": [' + results + b'], "total_pages": 1, "total_results": 1}'
+
+
+@pytest.mark.parametrize(
+    ("item", "title"),
+    [
+        (rb'{"id": 7, "title": "Ol\u00e1 \ud800!"}', "Olá \\ud800!"),
+        (b'{"id": 7, "title": "Ol\xe1!"}', "Ol\\xe1!"),
+    ],
+    ids=["lone-surrogate", "latin-1-byte"],
+)
+def test_a_record_with_an_undecodable_string_is_kept_and_counted(item: bytes, title: str):
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(200, content=odd_page(item))
+
+    async def go() -> tuple[Any, TmdbClient]:
+        async with client(handler, max_attempts=2) as tmdb:
+            return await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), 1), tmdb
+
+    page, tmdb = run(go())
+    assert page.results == [{"id": 7, "title": title}]
+    assert calls == 1 and tmdb.stats.retries == 0
+    assert tmdb.stats.strings_repaired == 1
+    assert tmdb.stats.as_dict()["strings_repaired"] == 1  # reaches the manifest's "requests"
+    assert "undecodable" not in tmdb.stats.errors
+
+
+def test_integers_beyond_64_bits_reach_the_writer_exactly():
+    from tmdb_lake.lake.writer import decode_records, encode_records
+
+    item = b'{"id": 7, "budget": 123456789012345678901234567890, "vote_count": 12}'
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=odd_page(item))
+
+    async def go() -> Any:
+        async with client(handler) as tmdb:
+            return await tmdb.discover_page(DiscoverQuery(MediaType.MOVIE), 1)
+
+    page = run(go())
+    for fmt in ("json", "jsonl"):
+        data = encode_records(page.results, fmt)
+        assert b"123456789012345678901234567890" in data
+        assert decode_records(data, fmt) == [
+            {"id": 7, "budget": 123456789012345678901234567890, "vote_count": 12}
+        ]
+
+
+# -- clear errors (issue 10 G) -----------------------------------------------------------------
+
+TOKEN = "eyJ" + "a1b2c3d4e5" * 6  # JWT-shaped, built at run time
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422])
+@pytest.mark.parametrize(
+    ("credential", "secret"),
+    [
+        ({"access_token": Secret(TOKEN)}, TOKEN),
+        ({"access_token": None, "api_key": Secret("k" * 32)}, "k" * 32),
+    ],
+    ids=["token", "api-key"],
+)
+def test_a_message_that_echoes_the_credential_is_masked_before_it_is_cut(
+    status: int, credential: dict[str, Any], secret: str
+):
+    echo = "x" * 170 + f" you sent {secret} which is wrong\n" + "y" * 50
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"status_code": 7, "status_message": echo})
+
+    async def go() -> None:
+        async with client(handler, **credential) as tmdb:
+            await tmdb.get_json("/movie/5", {})
+
+    with pytest.raises(TmdbError) as failure:
+        run(go())
+    message = str(failure.value)
+    assert secret[:6] not in message  # before: the first ~20 characters were printed
+    assert "you sent *** which is wrong" in message and "\n" not in message
+    kept = "x" * 170 + " you sent *** which is wrong " + "y" * 50
+    assert f": {kept[:200]}" in message and kept[:201] not in message  # then cut at 200

@@ -8,7 +8,6 @@ in the manifest, not fatal.
 from __future__ import annotations
 
 from contextlib import aclosing
-from typing import Any
 
 import orjson
 
@@ -18,6 +17,7 @@ from tmdb_lake.concurrency import gather_all
 from tmdb_lake.errors import StorageError
 from tmdb_lake.lake.writer import ShardCheckpoint, decode_records
 from tmdb_lake.plan import DetailsShard
+from tmdb_lake.tmdb.client import Details
 from tmdb_lake.tmdb.queries import MediaType
 
 SHARDS_AT_ONCE = 4
@@ -55,20 +55,20 @@ class DetailsCollector:
         ctx.progress.add_total(len(ids) - start)
         appends = settings.appends_for(batch.media)
 
-        async def fetch(index: int) -> dict[str, Any] | None:
+        async def fetch(index: int) -> Details:
             return await ctx.tmdb.details(batch.media, ids[index], settings.language, appends)
 
         def lookahead() -> int:
             return ctx.lookahead
 
         async with aclosing(fetch_in_order(range(start, len(ids)), fetch, lookahead)) as results:
-            async for index, record in results:
+            async for index, answer in results:
                 ctx.check_stop()
-                if record is None:
-                    writer.checkpoint.count("details_not_found")
-                    accepted = await writer.add_unit(index, [])
+                if answer.record is None:
+                    accepted = await writer.add_unit(index, [], {"details_not_found": 1})
                 else:
-                    accepted = await writer.add_unit(index, [record])
+                    counts = {"strings_repaired": answer.strings_repaired}
+                    accepted = await writer.add_unit(index, [answer.record], counts)
                 ctx.progress.advance(1, accepted)
         return await writer.finish()
 

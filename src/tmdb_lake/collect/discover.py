@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from contextlib import aclosing
+from typing import Any
 
 from tmdb_lake.collect.context import RunContext
 from tmdb_lake.collect.details import DetailsCollector, batches_from_discover
@@ -20,6 +21,9 @@ from tmdb_lake.tmdb.queries import MAX_PAGE, MAX_RESULTS_PER_QUERY, PAGE_SIZE, D
 
 SPARE_PAGES = 5
 """Extra pages a `--limit` shard may read when TMDB repeats records across pages."""
+
+CONTRADICTED = "total_pages_contradicted"
+"""Checkpoint info flag and counter: a page past TMDB's `total_pages` held results."""
 
 
 class DiscoverCollector:
@@ -95,16 +99,41 @@ class DiscoverCollector:
                     await writer.finish(split=[child.to_dict() for child in children])
                     return [checkpoint, *await self._run_children(children)]
                 checkpoint.count("unreachable", first.total_results - MAX_RESULTS_PER_QUERY)
-        total_pages = min(int(checkpoint.info["total_pages"]), MAX_PAGE)
+        # Page 1 is read whatever total_pages says: `total_pages: 0` over 20 results exists.
+        total_pages = min(max(int(checkpoint.info["total_pages"]), 1), MAX_PAGE)
         expected_pages = total_pages
         if shard.limit is not None:
             expected_pages = min(total_pages, math.ceil(shard.limit / PAGE_SIZE))
             total_pages = min(total_pages, expected_pages + SPARE_PAGES)
         start = max(checkpoint.next_unit, 1)
         ctx.progress.add_total(max(0, expected_pages - start + 1))
-        await self._fetch_pages(shard, query, writer, range(start, total_pages + 1), first)
+        last = await self._fetch_pages(shard, query, writer, range(start, total_pages + 1), first)
+        if last is not None and _claim_contradicted(last, checkpoint.info):
+            await self._pages_past_the_claim(shard, query, writer, last.page + 1)
+        elif start > total_pages and _may_go_on(checkpoint.info):
+            await self._pages_past_the_claim(shard, query, writer, start)  # resumed past it
         await writer.finish()
         return [checkpoint]
+
+    async def _pages_past_the_claim(
+        self, shard: DiscoverShard, query: DiscoverQuery, writer: ShardWriter, page: int
+    ) -> None:
+        """Keep paging from `page` while pages are full, up to TMDB's page 500.
+
+        TMDB's `total_pages` is not trusted when full pages contradict it. One page is asked
+        for until one past the claim holds results, then a look-ahead's worth at a time: a
+        claim that was right after all costs one request, a wrong one at most a look-ahead
+        of requests past the true end (they answer with no results).
+        """
+        while page <= MAX_PAGE:
+            size = self.ctx.lookahead if writer.checkpoint.info.get(CONTRADICTED) else 1
+            end = min(page + size - 1, MAX_PAGE)
+            self.ctx.progress.add_total(end - page + 1)
+            block = range(page, end + 1)
+            last = await self._fetch_pages(shard, query, writer, block, None, past_claim=True)
+            if last is None:
+                return
+            page = last.page + 1
 
     async def _count_undated(
         self, shard: DiscoverShard, total: int, windows: list[DiscoverShard]
@@ -130,9 +159,17 @@ class DiscoverCollector:
         writer: ShardWriter,
         pages: range,
         first: DiscoverPage | None,
-    ) -> None:
-        """Fetch pages concurrently, feeding the writer strictly in page order."""
+        *,
+        past_claim: bool = False,
+    ) -> DiscoverPage | None:
+        """Fetch pages concurrently, feeding the writer strictly in page order.
+
+        Gives the last page when every page was read; None when paging stopped early (the
+        limit reached, an empty page past the end, or, `past_claim`, a page not full).
+        """
         ctx = self.ctx
+        checkpoint = writer.checkpoint
+        claimed = int(checkpoint.info["total_pages"])
 
         async def fetch(page: int) -> DiscoverPage:
             if page == 1 and first is not None:
@@ -145,16 +182,59 @@ class DiscoverCollector:
             missing = shard.limit - writer.records
             return max(1, min(ctx.lookahead, math.ceil(missing / PAGE_SIZE)))
 
+        last: DiscoverPage | None = None
         async with aclosing(fetch_in_order(pages, fetch, lookahead)) as results:
             async for page, result in results:
                 ctx.check_stop()
-                writer.checkpoint.count("invalid_items_skipped", result.skipped)
+                if page > claimed and _items(result) and not checkpoint.info.get(CONTRADICTED):
+                    checkpoint.info[CONTRADICTED] = True  # saved with the page's checkpoint
+                    checkpoint.count(CONTRADICTED)
+                    ctx.progress.note(
+                        f"warning: {shard.shard_id}: TMDB said total_pages {claimed}, but page "
+                        f"{page} has {_items(result)} results; paging on while pages are full "
+                        f"(up to page {MAX_PAGE})"
+                    )
                 records = result.results
                 if shard.limit is not None:
                     records = records[: max(0, shard.limit - writer.records)]
-                accepted = await writer.add_unit(page, records)
+                counts = {
+                    "invalid_items_skipped": result.skipped,
+                    "strings_repaired": result.strings_repaired,
+                }
+                accepted = await writer.add_unit(page, records, counts)
                 ctx.progress.advance(1, accepted)
                 if shard.limit is not None and writer.records >= shard.limit:
-                    break
+                    return None
                 if not result.results and page >= result.total_pages:
-                    break
+                    return None
+                if past_claim and _items(result) < PAGE_SIZE:
+                    return None
+                last = result
+        return last
+
+
+def _items(page: DiscoverPage) -> int:
+    """Count the items TMDB put on a page, valid or not."""
+    return len(page.results) + page.skipped
+
+
+def _claim_contradicted(last: DiscoverPage, info: dict[str, Any]) -> bool:
+    """Tell whether the last page TMDB claimed is full while the totals say there is more.
+
+    A full last page alone is normal (exactly 20 x N results); it contradicts the claim
+    when it lies past `total_pages` or `total_results` counts more than the pages hold.
+    """
+    if _items(last) < PAGE_SIZE or last.page >= MAX_PAGE:
+        return False
+    claimed, total_results = int(info["total_pages"]), int(info["total_results"])
+    return last.page > claimed or total_results > claimed * PAGE_SIZE
+
+
+def _may_go_on(info: dict[str, Any]) -> bool:
+    """Tell whether a shard resumed past its claimed pages may have more to read.
+
+    It may when it had found results past the claim, or when the totals disagree (the
+    fullness of its last page is not known after a restart).
+    """
+    claimed, total_results = int(info["total_pages"]), int(info["total_results"])
+    return bool(info.get(CONTRADICTED)) or total_results > claimed * PAGE_SIZE

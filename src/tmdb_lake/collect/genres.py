@@ -25,6 +25,5 @@ async def collect_genres(ctx: RunContext, shard: GenresShard) -> ShardCheckpoint
         for g in genres
         if isinstance(g, dict) and isinstance(g.get("id"), int) and not isinstance(g["id"], bool)
     ]
-    writer.checkpoint.count("invalid_items_skipped", len(genres) - len(valid))
-    await writer.add_unit(1, valid)
+    await writer.add_unit(1, valid, {"invalid_items_skipped": len(genres) - len(valid)})
     return await writer.finish()

@@ -79,10 +79,18 @@ def _marker_key(ctx: RunContext, media: MediaType, source: str) -> str:
 
 def export_days(now: datetime) -> list[date]:
     """Give the export days to try, newest first: today's file appears around 08:00 UTC."""
-    today = now.astimezone(UTC).date()
-    if now.astimezone(UTC).hour < EXPORT_PUBLISHED_HOUR_UTC:
-        return [today - timedelta(days=1), today - timedelta(days=2)]
-    return [today, today - timedelta(days=1)]
+    try:
+        utc = now.astimezone(UTC)
+    except OverflowError:  # a clock at the very ends of the calendar: read it as UTC
+        utc = now.replace(tzinfo=UTC)
+    newest = utc.date()
+    if utc.hour < EXPORT_PUBLISHED_HOUR_UTC:
+        newest = _day_before(newest)
+    return sorted({newest, _day_before(newest)}, reverse=True)
+
+
+def _day_before(day: date) -> date:
+    return day - timedelta(days=1) if day > date.min else day
 
 
 async def plan_catalog(
@@ -150,11 +158,17 @@ async def _read_export(ctx: RunContext, writer: IdBatchWriter, lines: AsyncItera
 
 
 def change_windows(since: date, until: date) -> list[tuple[date, date]]:
-    """Cut [since, until] into windows TMDB accepts (at most 14 days each)."""
+    """Cut [since, until] into windows TMDB accepts (at most 14 days each).
+
+    No date past `until` is computed, so an `until` of 9999-12-31 cannot overflow.
+    """
     windows: list[tuple[date, date]] = []
     start = since
     while start <= until:
-        end = min(until, start + timedelta(days=CHANGES_WINDOW_DAYS - 1))
+        if (until - start).days < CHANGES_WINDOW_DAYS:
+            windows.append((start, until))
+            break
+        end = start + timedelta(days=CHANGES_WINDOW_DAYS - 1)
         windows.append((start, end))
         start = end + timedelta(days=1)
     return windows

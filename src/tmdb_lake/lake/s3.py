@@ -35,6 +35,7 @@ from tmdb_lake.lake.keys import (
     _check_segments,
     validate_bucket_name,
 )
+from tmdb_lake.lake.storage import DEFAULT_STORAGE_ATTEMPTS, DEFAULT_STORAGE_TIMEOUT_S
 
 T = TypeVar("T")
 _S3_DELETE_BATCH = 1000  # DeleteObjects' limit
@@ -145,6 +146,12 @@ class S3Storage:
     AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3. Blocking calls run in a dedicated thread pool of
     `max_workers` threads (and as many pooled connections), so concurrent `put`s upload in
     parallel instead of queueing behind asyncio's small default executor.
+
+    Every call is bounded: `timeout` is botocore's connect timeout and its timeout of each
+    socket read or write, and a call makes at most `max_attempts` attempts (botocore's
+    standard retries: throttling, 5xx, timeouts, refused and reset connections), so a
+    silent endpoint fails it within `max_attempts x timeout` plus the backoff between
+    attempts (random, at most 1, 2, 4, 8, 16, 20, 20, ... s).
     """
 
     def __init__(
@@ -159,6 +166,8 @@ class S3Storage:
         access_key_id: Credential | None = None,
         secret_access_key: Credential | None = None,
         session_token: Credential | None = None,
+        timeout: float = DEFAULT_STORAGE_TIMEOUT_S,
+        max_attempts: int = DEFAULT_STORAGE_ATTEMPTS,
     ) -> None:
         validate_bucket_name(bucket)
         _check_credentials(access_key_id, secret_access_key, session_token)
@@ -167,6 +176,10 @@ class S3Storage:
             _check_segments(root, "prefix", allow_trailing_slash=False)
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+        if not timeout > 0 or max_attempts < 1:
+            raise ValueError(f"need timeout > 0 and max_attempts >= 1: {timeout}, {max_attempts}")
+        self.timeout = timeout
+        self.max_attempts = max_attempts
         self.bucket = bucket
         self._root = f"{root}/" if root else ""
         self.description = f"s3://{bucket}/{root}" if root else f"s3://{bucket}"
@@ -202,10 +215,11 @@ class S3Storage:
         credentials: tuple[Credential | None, Credential | None, Credential | None],
     ) -> S3Client:
         config = Config(
-            retries={"mode": "standard", "max_attempts": 5},
+            # total_max_attempts counts the first attempt; max_attempts would count retries.
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
             max_pool_connections=workers,
-            connect_timeout=10,
-            read_timeout=60,
+            connect_timeout=self.timeout,
+            read_timeout=self.timeout,
             tcp_keepalive=True,
             # botocore >= 1.36 checksums every upload by default (a CRC trailer on streams),
             # which many S3-compatible servers reject; only do it where S3 requires one.
@@ -246,7 +260,12 @@ class S3Storage:
         try:
             return await loop.run_in_executor(self._executor, call)
         except (BotoCoreError, ClientError) as exc:
-            raise _s3_error(operation, location, exc) from exc
+            error = _s3_error(operation, location, exc)
+            timed_out = EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError
+            if self._owns_client and isinstance(exc, timed_out):  # our config, our bound
+                bound = f" ({self.max_attempts} attempts, {self.timeout:g} s timeout)"
+                error = StorageError(f"{error}{bound}")
+            raise error from exc
 
     async def put(self, key: str, data: bytes) -> None:
         """PutObject: S3 makes a new object visible only once it is complete."""

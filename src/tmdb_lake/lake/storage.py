@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from tmdb_lake.lake.s3 import Credential, S3Storage, SupportsReveal
 
 __all__ = [
+    "DEFAULT_STORAGE_ATTEMPTS",
+    "DEFAULT_STORAGE_TIMEOUT_S",
     "Credential",
     "LocalStorage",
     "S3Storage",
@@ -39,6 +41,17 @@ __all__ = [
     "open_storage",
     "validate_bucket_name",
 ]
+
+
+DEFAULT_STORAGE_TIMEOUT_S = 20.0
+"""S3 connect timeout, and timeout of each socket read or write of a call (`--storage-timeout`)."""
+
+DEFAULT_STORAGE_ATTEMPTS = 6
+"""Attempts per S3 call, the first included (`--storage-attempts`): botocore's five retries.
+
+A silent S3 endpoint fails a call within `attempts x timeout` plus botocore's backoff
+(full jitter, at most 1, 2, 4, 8, 16 s): at most 151 s with the defaults.
+"""
 
 
 @runtime_checkable
@@ -176,13 +189,15 @@ def open_storage(
     access_key_id: Credential | None = None,
     secret_access_key: Credential | None = None,
     session_token: Credential | None = None,
+    timeout: float = DEFAULT_STORAGE_TIMEOUT_S,
+    max_attempts: int = DEFAULT_STORAGE_ATTEMPTS,
 ) -> Storage:
     """Return the storage for a lake location: `s3://bucket/prefix`, `file:///abs` or a path.
 
     Any other scheme, a '..' segment or an invalid bucket name is a ConfigError. With
     `keep_local`, every write is mirrored into that folder (a TeeStorage). The S3 options
-    (endpoint, region, explicit credentials) are ignored for a local lake; without explicit
-    credentials S3 uses boto3's standard chain.
+    (endpoint, region, explicit credentials, `timeout` and `max_attempts` per call) are
+    ignored for a local lake; without explicit credentials S3 uses boto3's standard chain.
     """
     uri = uri.strip()
     if not uri:
@@ -205,6 +220,8 @@ def open_storage(
                 endpoint_url=endpoint_url,
                 region=region,
                 credentials=(access_key_id, secret_access_key, session_token),
+                timeout=timeout,
+                max_attempts=max_attempts,
             )
         elif scheme == "file":
             storage = _open_local(_file_uri_path(uri))
@@ -228,6 +245,8 @@ def _open_s3(
     endpoint_url: str | None,
     region: str | None,
     credentials: tuple[Credential | None, Credential | None, Credential | None],
+    timeout: float,
+    max_attempts: int,
 ) -> S3Storage:
     if not uri.lower().startswith("s3://"):
         raise ConfigError("an S3 lake location must look like s3://bucket/optional/prefix")
@@ -258,6 +277,8 @@ def _open_s3(
         access_key_id=key_id,
         secret_access_key=secret,
         session_token=token,
+        timeout=timeout,
+        max_attempts=max_attempts,
     )
 
 

@@ -8,13 +8,14 @@ starts at `next_unit` and rewrites parts from `next_seq`: nothing lost, nothing 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from tmdb_lake.errors import StorageError
+from tmdb_lake.exactjson import dumps_exact, loads_exact
 from tmdb_lake.lake.layout import FileFormat
 from tmdb_lake.lake.staging import RunStaging
 from tmdb_lake.lake.storage import Storage
@@ -33,21 +34,22 @@ def encode_records(records: Sequence[Record], fmt: FileFormat) -> bytes:
     """Serialise records as the lake stores them: UTF-8, non-ASCII kept as is.
 
     `json` is one indented array per file, as the original script wrote; `jsonl` is one
-    compact record per line, for Athena and Spark.
+    compact record per line, for Athena and Spark. Integers beyond 64 bits (valid JSON,
+    which orjson alone refuses to write) are written exactly.
     """
     if fmt == "json":
-        return orjson.dumps(list(records), option=orjson.OPT_INDENT_2) + b"\n"
-    return b"".join(orjson.dumps(record) + b"\n" for record in records)
+        return dumps_exact(list(records), indent=True) + b"\n"
+    return b"".join(dumps_exact(record) + b"\n" for record in records)
 
 
 def decode_records(data: bytes, fmt: FileFormat) -> list[Record]:
-    """Read back a part written by `encode_records`."""
+    """Read back a part written by `encode_records`, every integer exact."""
     if fmt == "json":
-        records = orjson.loads(data)
+        records = loads_exact(data)
         if not isinstance(records, list):
             raise ValueError("a json part must hold an array")
         return records
-    return [orjson.loads(line) for line in data.splitlines() if line.strip()]
+    return [loads_exact(line) for line in data.splitlines() if line.strip()]
 
 
 def split_to_fit(
@@ -158,6 +160,7 @@ class ShardWriter:
         self._buffer: list[Record] = []
         self._buffer_bytes = 0
         self._pending_unit: int | None = None
+        self._pending_counts: dict[str, int] = {}
 
     @classmethod
     async def open(
@@ -200,16 +203,23 @@ class ShardWriter:
         """Count the records accepted so far, including those not yet flushed."""
         return self.checkpoint.records + len(self._buffer)
 
-    async def add_unit(self, unit: int, records: Iterable[Record]) -> int:
-        """Take the records of one unit, in unit order; give how many were new."""
+    async def add_unit(
+        self, unit: int, records: Iterable[Record], counts: Mapping[str, int] | None = None
+    ) -> int:
+        """Take the records of one unit, in unit order; give how many were new.
+
+        `counts` (repaired strings, skipped items, ...) belong to the unit: they reach the
+        checkpoint with its records, so a unit redone after a crash is counted once.
+        """
         if unit < self.checkpoint.next_unit:
             return 0  # already flushed before a crash: exactly once
         fresh: list[Record] = []
+        dropped = 0
         for record in records:
             if self.seen_ids is not None:
                 record_id = int(record["id"])
                 if record_id in self.seen_ids:
-                    self.checkpoint.count("duplicates_dropped")
+                    dropped += 1
                     continue
                 self.seen_ids.add(record_id)
             fresh.append(record)
@@ -222,13 +232,16 @@ class ShardWriter:
         self._buffer.extend(fresh)
         self._buffer_bytes += size
         self._pending_unit = unit
+        for name, value in {**(counts or {}), "duplicates_dropped": dropped}.items():
+            if value:
+                self._pending_counts[name] = self._pending_counts.get(name, 0) + value
         if len(self._buffer) >= self.records_per_file or self._buffer_bytes >= self.max_file_bytes:
             await self._flush(next_unit=unit + 1)
         return len(fresh)
 
     async def finish(self, **info: Any) -> ShardCheckpoint:
         """Flush what is left and mark the shard done."""
-        if self._buffer or self._pending_unit is not None:
+        if self._buffer or self._pending_unit is not None or self._pending_counts:
             next_unit = (self._pending_unit or 0) + 1
             await self._flush(next_unit=max(next_unit, self.checkpoint.next_unit), done=True)
         self.checkpoint.done = True
@@ -244,6 +257,9 @@ class ShardWriter:
     async def _flush(self, *, next_unit: int, done: bool = False) -> None:
         records, self._buffer, self._buffer_bytes = self._buffer, [], 0
         self._pending_unit = None
+        counts, self._pending_counts = self._pending_counts, {}
+        for name, value in counts.items():
+            self.checkpoint.count(name, value)
         for start in range(0, len(records), self.records_per_file):
             chunk = records[start : start + self.records_per_file]
             consumed = 0

@@ -36,6 +36,8 @@ def build_parser(prog: str = "python -m tmdb_lake.simulator") -> argparse.Argume
     add("--slow-ms", type=float, default=0.0, help="extra delay of a slow response")
     add("--fault-seed", type=int, default=None, help="seed of the fault draws")
     add("--exports-hour", type=int, default=8, help="UTC hour today's exports appear")
+    add("--odd-ids", default="", help="ids served with odd but valid data (comma-separated)")
+    add("--claim-total-pages", type=int, default=None, help="total_pages every discover claims")
     return parser
 
 
@@ -54,6 +56,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         slow_s=args.slow_ms / 1000,
         fault_seed=args.fault_seed,
         exports_published_hour_utc=args.exports_hour,
+        odd_ids=frozenset(int(i) for i in args.odd_ids.split(",") if i.strip()),
+        claim_total_pages=args.claim_total_pages,
     )
 
 

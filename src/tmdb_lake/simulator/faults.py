@@ -40,6 +40,10 @@ class SimulatorConfig:
         date_drift_rate: share of titles whose release date moves ten years earlier right
             after a discover page first served them, as when TMDB edits a title while a
             run pages: a run split into date windows may then meet the title twice.
+        odd_ids: titles served with odd but valid data (``oddities.py``): a lone surrogate
+            escape, a byte that is not UTF-8, an integer beyond 64 bits.
+        claim_total_pages: every discover answer claims this ``total_pages`` (``None``: the
+            true one).
 
     """
 
@@ -56,6 +60,8 @@ class SimulatorConfig:
     fault_seed: int | None = None
     exports_published_hour_utc: int = 8
     date_drift_rate: float = 0.0
+    odd_ids: frozenset[int] = frozenset()
+    claim_total_pages: int | None = None
 
     def __post_init__(self) -> None:
         rates = ("random_429_rate", "error_rate", "truncate_rate", "reset_rate", "slow_rate")
@@ -69,6 +75,8 @@ class SimulatorConfig:
             raise ValueError("rate_limit_rps must be > 0 or None")
         if not 0 <= self.exports_published_hour_utc <= 23:
             raise ValueError("exports_published_hour_utc must be within 0..23")
+        if self.claim_total_pages is not None and self.claim_total_pages < 0:
+            raise ValueError("claim_total_pages must be >= 0 or None")
 
 
 class RateLimiter:

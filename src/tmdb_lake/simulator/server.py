@@ -22,6 +22,7 @@ from http import HTTPStatus
 from types import FrameType, TracebackType
 from urllib.parse import parse_qsl, unquote
 
+from tmdb_lake.simulator import oddities
 from tmdb_lake.simulator.api import (
     Response,
     TmdbApi,
@@ -289,6 +290,14 @@ class SimulatorServer:
         except Exception:  # a simulator bug must not kill the connection silently
             log.exception("simulator failed on %s", path)
             return server_error(500, html=False)
+        config = self.config
+        if (
+            (config.odd_ids or config.claim_total_pages is not None)
+            and response.status == 200
+            and oddities.applies(path)
+        ):
+            body = oddities.oddify(path, response.body, config.odd_ids, config.claim_total_pages)
+            response = Response(200, body, response.content_type, response.headers)
         if fault.truncate and response.status == 200:
             self.stats.record_fault("truncate")
             cut = response.body[: len(response.body) // 2]

@@ -16,7 +16,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -33,6 +33,8 @@ from tmdb_lake.errors import (
     TmdbError,
     UpstreamError,
 )
+from tmdb_lake.exactjson import loads_body
+from tmdb_lake.redact import Redactor
 from tmdb_lake.settings import Secret
 from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType, details_params
 from tmdb_lake.tmdb.transport import (
@@ -48,6 +50,9 @@ MAX_BODY_BYTES = 20 * 1024 * 1024
 """A TMDB JSON body is a few kB; anything past this is hostile and refused."""
 
 MAX_RETRY_AFTER_S = 60.0
+
+MAX_TMDB_MESSAGE = 200
+"""Characters of TMDB's own `status_message` quoted in an error (after masking secrets)."""
 
 
 class _Retryable(Exception):
@@ -67,6 +72,8 @@ class ClientStats:
     retries: int = 0
     rate_limited: int = 0
     bytes_received: int = 0
+    strings_repaired: int = 0
+    """Lone surrogate escapes and invalid UTF-8 sequences kept as escape text (exactjson)."""
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
 
@@ -77,6 +84,7 @@ class ClientStats:
             "retries": self.retries,
             "rate_limited": self.rate_limited,
             "bytes_received": self.bytes_received,
+            "strings_repaired": self.strings_repaired,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "errors": dict(sorted(self.errors.items())),
         }
@@ -91,6 +99,15 @@ class DiscoverPage:
     total_pages: int
     total_results: int
     skipped: int = 0
+    strings_repaired: int = 0
+
+
+@dataclass(frozen=True)
+class Details:
+    """One title's details: the record (None after a 404) and its repaired strings."""
+
+    record: dict[str, Any] | None
+    strings_repaired: int = 0
 
 
 def redact_url(url: str) -> str:
@@ -126,6 +143,9 @@ class TmdbClient:
             self._headers["Authorization"] = f"Bearer {access_token.reveal()}"
         elif api_key is not None:
             self._params["api_key"] = api_key.reveal()
+        # Masks TMDB's own messages before they are cut to length: a cut secret would no
+        # longer match the CLI's redactor.
+        self._redactor = Redactor([access_token, api_key])
         self._http: Transport = (
             as_transport(transport)
             if transport is not None
@@ -161,29 +181,39 @@ class TmdbClient:
     async def discover_page(self, query: DiscoverQuery, page: int) -> DiscoverPage:
         """Fetch one discover page; items without an integer id are counted and skipped."""
         path = query.media.discover_path
-        body = await self.get_json(path, query.params(page))
-        return parse_discover_page(body, path, page)
+        body, repaired = await self.get_json_counted(path, query.params(page))
+        return replace(parse_discover_page(body, path, page), strings_repaired=repaired)
 
     async def details(
         self, media: MediaType, tmdb_id: int, language: str, appends: tuple[str, ...]
-    ) -> dict[str, Any] | None:
-        """Fetch one title's details, or None when TMDB no longer has it (404)."""
+    ) -> Details:
+        """Fetch one title's details (`record` None when TMDB no longer has it: 404)."""
         path = media.details_path(tmdb_id)
         try:
-            body = await self.get_json(path, details_params(language, appends))
+            body, repaired = await self.get_json_counted(path, details_params(language, appends))
         except NotFoundError:
-            return None
+            return Details(None)
         if body.get("id") != tmdb_id:
             raise BadResponseError(
                 f"TMDB {path}: details carry id {body.get('id')!r}", endpoint=path, status=200
             )
-        return body
+        return Details(body, repaired)
 
     async def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         """GET a TMDB endpoint and give its JSON object, retrying what is worth retrying.
 
         At most `max_attempts` tries, with full-jitter exponential backoff between them,
         and never sooner than the `Retry-After` TMDB sent.
+        """
+        return (await self.get_json_counted(path, params))[0]
+
+    async def get_json_counted(
+        self, path: str, params: dict[str, str]
+    ) -> tuple[dict[str, Any], int]:
+        """Like `get_json`, with how many undecodable strings of the body were repaired.
+
+        The count travels with the answer, so a shard can checkpoint it with the records
+        it belongs to, and a resumed run counts each repair once.
         """
         url = self._url(path, params)
         attempt = 1
@@ -246,7 +276,7 @@ class TmdbClient:
         endpoint = self._base_url + path.lstrip("/")
         return f"{endpoint}?{query}" if query else endpoint
 
-    async def _get_once(self, url: str, path: str) -> dict[str, Any]:
+    async def _get_once(self, url: str, path: str) -> tuple[dict[str, Any], int]:
         await self._wait_for_cool_down()
         await self._limiter.acquire()
         async with self._in_flight:
@@ -268,17 +298,18 @@ class TmdbClient:
         self.stats.bytes_received += len(body)
         if status == 200:
             try:
-                decoded = orjson.loads(body)
-            except orjson.JSONDecodeError:
+                decoded, repaired = loads_body(body)
+            except ValueError:  # truncated or not JSON: another attempt may get it whole
                 self.stats.errors["undecodable"] += 1
                 raise _Retryable("HTTP 200 with an undecodable body", status=200) from None
+            self.stats.strings_repaired += repaired
             if not isinstance(decoded, dict):
                 raise BadResponseError(
                     f"TMDB {path}: expected a JSON object, got {type(decoded).__name__}",
                     endpoint=path,
                     status=200,
                 )
-            return decoded
+            return decoded, repaired
         if status == 429:
             self.stats.rate_limited += 1
             retry_after = _retry_after(response.headers.get("retry-after"))
@@ -287,7 +318,7 @@ class TmdbClient:
             raise _Retryable("HTTP 429 rate limited", status=429, retry_after=retry_after)
         if status >= 500:
             raise _Retryable(f"HTTP {status}", status=status)
-        tmdb_message = _tmdb_message(body)
+        tmdb_message = _tmdb_message(body, self._redactor)
         if status == 401:
             raise AuthError(
                 f"TMDB rejected the credentials (HTTP 401{tmdb_message}): "
@@ -323,8 +354,12 @@ def _retry_after(value: str | None) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
-def _tmdb_message(body: bytes) -> str:
-    """Give TMDB's own status_code and message, when the body is TMDB's error JSON."""
+def _tmdb_message(body: bytes, redactor: Redactor) -> str:
+    """Give TMDB's own status_code and message, when the body is TMDB's error JSON.
+
+    Every secret the message echoes is masked first, then the message is cut: cut first,
+    a secret straddling the cut would leave its first characters in the error.
+    """
     try:
         decoded = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -333,7 +368,8 @@ def _tmdb_message(body: bytes) -> str:
         return ""
     code, message = decoded.get("status_code"), decoded.get("status_message")
     if isinstance(code, int) and isinstance(message, str):
-        return f", status_code {code}: {message[:200]}"
+        message = " ".join(redactor.redact(message).split())  # one line, always
+        return f", status_code {code}: {message[:MAX_TMDB_MESSAGE]}"
     return ""
 
 

@@ -7,12 +7,19 @@ own pool (httpcore) scans every connection for every request and polls each idle
 and response models still cost about a millisecond per request and 0.1 to 0.2 s of import
 on every run. A million-title catalog is a million requests, so that is the bill.
 
+Time is bounded per request, not per socket read: `timeout` covers connect, headers and
+body of a `get` as a whole, so a server that drips its body cannot hold a run. The export
+stream (multi-MB) cannot share that total; its connect and headers get `timeout` as a
+whole, then its body must arrive at `STREAM_MIN_BYTES_PER_S` on average after a grace of
+`timeout` (see `_AiohttpStream`).
+
 Tests inject `httpx.MockTransport` (or any object with httpx's `handle_async_request`):
 `HttpxTransport` adapts it, importing httpx only then, so httpx is a test dependency only.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,6 +28,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import aiohttp
 
 CHUNK_BYTES = 64 * 1024
+STREAM_MIN_BYTES_PER_S = 32 * 1024
+"""Slowest export download tolerated (256 kbit/s), after `timeout` seconds of grace.
+
+A 10 MB export may then take at most `timeout + 10 MB / 32 KiB/s` (~5.5 min) of waiting on
+the network; TMDB's CDN serves it in seconds.
+"""
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -99,7 +112,13 @@ class AiohttpTransport:
 
     def __init__(self, *, max_connections: int, timeout: float) -> None:
         self._max_connections = max_connections
+        self._timeout_s = timeout
+        # `total` bounds the whole request, body included: a per-read timeout alone lets a
+        # server that sends a byte every few seconds keep one request open for hours.
         self._timeout = aiohttp.ClientTimeout(
+            total=timeout, connect=timeout, sock_connect=timeout, sock_read=timeout
+        )
+        self._stream_timeout = aiohttp.ClientTimeout(
             total=None, connect=timeout, sock_connect=timeout, sock_read=timeout
         )
         self._session: aiohttp.ClientSession | None = None
@@ -141,11 +160,18 @@ class AiohttpTransport:
 
     @asynccontextmanager
     async def stream(self, url: str) -> AsyncIterator[HttpStream]:
-        """GET `url` (no API credentials: the exports are public) and stream the raw body."""
+        """GET `url` (no API credentials: the exports are public) and stream the raw body.
+
+        Connect and headers get `timeout` as a whole; the body is bounded by `_AiohttpStream`.
+        """
         session = self._get_session()
         try:
-            async with session.get(url, allow_redirects=False, auto_decompress=False) as response:
-                yield _AiohttpStream(response)
+            async with asyncio.timeout(self._timeout_s):
+                response = await session.get(
+                    url, allow_redirects=False, auto_decompress=False, timeout=self._stream_timeout
+                )
+            async with response:
+                yield _AiohttpStream(response, grace_s=self._timeout_s)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _failure(exc) from None
 
@@ -157,12 +183,39 @@ class AiohttpTransport:
 
 
 class _AiohttpStream:
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    """A streamed body that must keep up `STREAM_MIN_BYTES_PER_S` after `grace_s`.
+
+    Only time spent waiting for the network counts, not the consumer's own work between
+    chunks: after `w` seconds of waiting, at least `(w - grace_s) * STREAM_MIN_BYTES_PER_S`
+    bytes must have arrived. Each wait is bounded to the exact moment that would fail.
+    """
+
+    def __init__(self, response: aiohttp.ClientResponse, *, grace_s: float) -> None:
         self.status = response.status
         self._response = response
+        self._grace_s = grace_s
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        async for chunk in self._response.content.iter_chunked(CHUNK_BYTES):
+        loop = asyncio.get_running_loop()
+        waited, received = 0.0, 0
+        while True:
+            budget = self._grace_s + received / STREAM_MIN_BYTES_PER_S - waited
+            started = loop.time()
+            deadline = asyncio.timeout(max(budget, 0.0))
+            try:
+                async with deadline:
+                    chunk = await self._response.content.read(CHUNK_BYTES)
+            except TimeoutError:
+                if not deadline.expired():  # aiohttp's own read timeout: mapped by stream()
+                    raise
+                raise TransportFailure(
+                    f"timeout (body slower than {STREAM_MIN_BYTES_PER_S // 1024} KiB/s)",
+                    kind="timeout",
+                ) from None
+            waited += loop.time() - started
+            if not chunk:
+                return
+            received += len(chunk)
             yield chunk
 
 
