@@ -17,9 +17,10 @@ from tmdb_lake.errors import BadResponseError, ConfigError, TmdbLakeError, Upstr
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.storage import LocalStorage
 from tmdb_lake.run import ingest
-from tmdb_lake.settings import OPTIONS, Secret, Settings, load_settings
+from tmdb_lake.secret import Secret
+from tmdb_lake.settings import INGEST_GROUPS, Settings, load_settings, options_of
 
-FIELDS = [option.field for option in OPTIONS]
+FIELDS = [option.field for option in options_of(INGEST_GROUPS)]
 
 
 @settings(max_examples=400, deadline=None)

@@ -1,7 +1,7 @@
 import logging
 
 from tmdb_lake.redact import Redactor
-from tmdb_lake.settings import Secret
+from tmdb_lake.secret import Secret
 
 
 def test_known_secrets_and_url_keys_are_masked():

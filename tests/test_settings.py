@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from tmdb_lake.errors import ConfigError
-from tmdb_lake.settings import Secret, Settings, load_settings, read_dotenv
+from tmdb_lake.secret import Secret
+from tmdb_lake.settings import Settings, load_settings, read_dotenv
 from tmdb_lake.tmdb.queries import MediaType
 
 
@@ -78,9 +79,9 @@ def test_secrets_never_show_in_repr_or_public_view():
         ("genres", "comedy", "is not TMDB genre syntax"),
         ("language", "portuguese", "--language 'portuguese' is not a language tag"),
         ("file_format", "csv", "--format 'csv' is not a file format"),
-        ("lake", "gs://bucket/x", "unsupported scheme 'gs'"),
-        ("lake", "./lake/../../etc", "must not contain '..' segments"),
-        ("lake", "s3://bucket/../x", "must not contain '..' segments"),
+        ("lake", "gs://bucket/x", "--lake: unsupported lake location scheme 'gs'"),
+        ("lake", "./lake/../../etc", "--lake: '..' is not allowed in the lake location"),
+        ("lake", "s3://bucket/../x", "--lake: '..' is not allowed in the lake location"),
         ("lake", "s3://Bad_Bucket", "Bad_Bucket"),
         ("movies_dataset", "../movies", "is not a safe dataset name"),
         ("movies_dataset", "Movies", "is not a safe dataset name"),

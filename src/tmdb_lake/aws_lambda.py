@@ -182,8 +182,9 @@ def plan_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any
     return asyncio.run(plan())
 
 
-async def _join(run: Run, descriptor: Mapping[str, Any]) -> None:
-    await run.start(attempt=str(descriptor["attempt"]), run_id=str(descriptor["run_id"]))
+async def _join(run: Run, descriptor: Mapping[str, Any], *, fetches: bool = True) -> None:
+    attempt, run_id = str(descriptor["attempt"]), str(descriptor["run_id"])
+    await run.start(attempt=attempt, run_id=run_id, fetches=fetches)
 
 
 def shard_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
@@ -226,7 +227,7 @@ def commit_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         storage = open_lake(settings)
         try:
             async with Run(settings, storage) as run:
-                await _join(run, descriptor)
+                await _join(run, descriptor, fetches=False)
                 try:
                     manifest = await run.commit()
                 finally:

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-from tmdb_lake.settings import Secret
+from tmdb_lake.secret import Secret
 
 _API_KEY_IN_URL = re.compile(r"(api_key=)[^&\s\"']+")
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+")

@@ -166,13 +166,18 @@ class Run:
         attempt: str | None = None,
         run_id: str | None = None,
         require_resume: bool = False,
+        fetches: bool = True,
     ) -> None:
         """Take the leases and become (or resume, or with `attempt`, rejoin) the run.
 
         A new attempt heals the day and checks that no other definition owns its
         datasets. Rejoining (the next Step Functions step of the same attempt) only
-        checks that the run is still the one under this key.
+        checks that the run is still the one under this key. A step that `fetches` from
+        TMDB (all but the commit) needs a credential: its absence fails here, before the
+        leases are taken.
         """
+        if fetches:
+            self.settings.require_credentials()
         joining = attempt is not None
         existing = await read_run_record(self.storage, self.layout, self.run_key)
         tentative = run_id or (existing.run_id if existing else new_run_id(datetime.now(UTC)))
@@ -285,7 +290,6 @@ class Run:
     async def context(self) -> AsyncIterator[RunContext]:
         """Give what shards share: the TMDB client (opened once), the lake, the staging keys."""
         if self._tmdb is None:
-            self.settings.require_credentials()
             self._tmdb = await self._stack.enter_async_context(
                 TmdbClient(
                     self.settings.api_url,
@@ -585,7 +589,6 @@ async def ingest(
     Whatever happens (done, stopped at a deadline, failed, interrupted), the leases are
     released on the way out, so the next run can start at once.
     """
-    settings.require_credentials()
     async with Run(
         settings,
         storage,

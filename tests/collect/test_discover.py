@@ -14,7 +14,8 @@ import pytest
 
 from tmdb_lake.lake.storage import LocalStorage
 from tmdb_lake.run import RunReport, ingest
-from tmdb_lake.settings import Secret, Settings
+from tmdb_lake.secret import Secret
+from tmdb_lake.settings import Settings
 from tmdb_lake.tmdb.queries import MediaType
 
 

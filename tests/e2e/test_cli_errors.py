@@ -23,7 +23,7 @@ import pytest
         (["--records-per-file", "10001"], "--records-per-file must be at most 10000"),
         (["--media", "books"], "unknown media 'books'"),
         (["--genres", "16;35"], "is not TMDB genre syntax"),
-        (["--lake", "ftp://x/y"], "unsupported scheme 'ftp'"),
+        (["--lake", "ftp://x/y"], "--lake: unsupported lake location scheme 'ftp'"),
         (["--lake", "lake/../../x"], "'..'"),
         (["--movies-dataset", "a/b"], "is not a safe dataset name"),
         (["--lake", "s3://No_Such..Bucket"], "bucket"),

@@ -14,7 +14,7 @@ from tmdb_lake.errors import (
     TmdbError,
     UpstreamError,
 )
-from tmdb_lake.settings import Secret
+from tmdb_lake.secret import Secret
 from tmdb_lake.tmdb.client import MAX_BODY_BYTES, TmdbClient, redact_url
 from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType
 

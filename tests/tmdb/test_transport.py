@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from tmdb_lake.errors import UpstreamError
-from tmdb_lake.settings import Secret
+from tmdb_lake.secret import Secret
 from tmdb_lake.simulator import Catalog, SimulatorConfig, SimulatorServer
 from tmdb_lake.tmdb.client import TmdbClient
 from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType

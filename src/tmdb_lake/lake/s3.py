@@ -104,7 +104,7 @@ def _reveal(value: Credential | None) -> str | None:
     return value.reveal() or None
 
 
-def _check_credentials(
+def check_credentials(
     access_key_id: Credential | None,
     secret_access_key: Credential | None,
     session_token: Credential | None,
@@ -170,7 +170,7 @@ class S3Storage:
         max_attempts: int = DEFAULT_STORAGE_ATTEMPTS,
     ) -> None:
         validate_bucket_name(bucket)
-        _check_credentials(access_key_id, secret_access_key, session_token)
+        check_credentials(access_key_id, secret_access_key, session_token)
         root = prefix.strip("/")
         if root:
             _check_segments(root, "prefix", allow_trailing_slash=False)

@@ -16,15 +16,15 @@ Example::
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from tmdb_lake.errors import ConfigError, StorageError
 from tmdb_lake.lake.keys import validate_bucket_name
 from tmdb_lake.lake.local import LocalStorage
+from tmdb_lake.lake.location import LakeLocation, check_location_path
 
 if TYPE_CHECKING:
     from tmdb_lake.lake.s3 import Credential, S3Storage, SupportsReveal
@@ -160,15 +160,6 @@ class TeeStorage:
 
 # -- from a URI ---------------------------------------------------------------------------------
 
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")  # 2+ chars: "C:" is a drive, not a scheme
-
-
-def _check_location_path(path: str, shown: str) -> None:
-    if any(segment == ".." for segment in re.split(r"[/\\]", path)):
-        raise ConfigError(f"'..' is not allowed in the lake location {shown}")
-    if any(ord(ch) < 0x20 or ch == "\x7f" for ch in path):
-        raise ConfigError(f"control characters are not allowed in the lake location {shown}")
-
 
 def _check_endpoint_url(endpoint_url: str) -> None:
     parts = urlsplit(endpoint_url)
@@ -181,7 +172,7 @@ def _check_endpoint_url(endpoint_url: str) -> None:
 
 
 def open_storage(
-    uri: str,
+    location: LakeLocation | str,
     *,
     keep_local: Path | None = None,
     endpoint_url: str | None = None,
@@ -192,107 +183,41 @@ def open_storage(
     timeout: float = DEFAULT_STORAGE_TIMEOUT_S,
     max_attempts: int = DEFAULT_STORAGE_ATTEMPTS,
 ) -> Storage:
-    """Return the storage for a lake location: `s3://bucket/prefix`, `file:///abs` or a path.
+    """Return the storage for a lake location (see `LakeLocation.parse` for what is accepted).
 
-    Any other scheme, a '..' segment or an invalid bucket name is a ConfigError. With
-    `keep_local`, every write is mirrored into that folder (a TeeStorage). The S3 options
-    (endpoint, region, explicit credentials, `timeout` and `max_attempts` per call) are
-    ignored for a local lake; without explicit credentials S3 uses boto3's standard chain.
+    With `keep_local`, every write is mirrored into that folder (a TeeStorage). The S3
+    options (endpoint, region, explicit credentials, `timeout` and `max_attempts` per call)
+    are ignored for a local lake; without explicit credentials S3 uses boto3's standard chain.
     """
-    uri = uri.strip()
-    if not uri:
-        raise ConfigError("the lake location is empty: give s3://bucket/prefix or a local path")
+    if isinstance(location, str):
+        location = LakeLocation.parse(location)
     storage: Storage
-    scheme_match = _SCHEME.match(uri)
-    if scheme_match is None:
-        _check_location_path(uri, repr(uri))
-        storage = _open_local(Path(uri))
+    if location.kind == "local":
+        assert location.path is not None
+        storage = _open_local(location.path)
     else:
-        scheme = scheme_match.group(1).lower()
-        if scheme == "s3":
-            if endpoint_url:
-                _check_endpoint_url(endpoint_url)
-            from tmdb_lake.lake.s3 import _check_credentials  # boto3 only when S3 is used
+        if endpoint_url:
+            _check_endpoint_url(endpoint_url)
+        from tmdb_lake.lake.s3 import S3Storage, check_credentials  # boto3 only for S3
 
-            _check_credentials(access_key_id, secret_access_key, session_token)
-            storage = _open_s3(
-                uri,
-                endpoint_url=endpoint_url,
-                region=region,
-                credentials=(access_key_id, secret_access_key, session_token),
-                timeout=timeout,
-                max_attempts=max_attempts,
-            )
-        elif scheme == "file":
-            storage = _open_local(_file_uri_path(uri))
-        else:
-            # Only the scheme is echoed: the rest may carry a password (https://user:pw@host).
-            raise ConfigError(
-                f"unsupported lake location scheme {scheme!r}: use s3://bucket/prefix, "
-                "file:///absolute/path or a local path"
-            )
+        check_credentials(access_key_id, secret_access_key, session_token)
+        storage = S3Storage(
+            location.bucket,
+            location.prefix,
+            endpoint_url=endpoint_url,
+            region=region,
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            session_token=session_token,
+            timeout=timeout,
+            max_attempts=max_attempts,
+        )
     if keep_local is not None:
-        _check_location_path(str(keep_local), repr(str(keep_local)))
+        check_location_path(str(keep_local), repr(str(keep_local)))
         mirror = _open_local(Path(keep_local))
         if not (isinstance(storage, LocalStorage) and storage.root == mirror.root):
             storage = TeeStorage(storage, mirror)
     return storage
-
-
-def _open_s3(
-    uri: str,
-    *,
-    endpoint_url: str | None,
-    region: str | None,
-    credentials: tuple[Credential | None, Credential | None, Credential | None],
-    timeout: float,
-    max_attempts: int,
-) -> S3Storage:
-    if not uri.lower().startswith("s3://"):
-        raise ConfigError("an S3 lake location must look like s3://bucket/optional/prefix")
-    bucket, _, prefix = uri[len("s3://") :].partition("/")
-    if "@" in bucket or ":" in bucket:
-        raise ConfigError(
-            "an S3 lake location must not contain credentials or a port: "
-            "use the AWS credential chain and --endpoint-url"
-        )
-    if "?" in uri or "#" in uri:
-        raise ConfigError(f"an S3 lake location takes no query or fragment: s3://{bucket}/...")
-    validate_bucket_name(bucket)
-    shown = repr(f"s3://{bucket}/{prefix}")
-    _check_location_path(prefix, shown)
-    root = prefix.strip("/")
-    if "\\" in root or "//" in root:
-        raise ConfigError(f"the S3 prefix in {shown} has an empty segment or a backslash")
-    if any(segment == "." for segment in root.split("/")):
-        raise ConfigError(f"the S3 prefix in {shown} has a '.' segment")
-    key_id, secret, token = credentials
-    from tmdb_lake.lake.s3 import S3Storage
-
-    return S3Storage(
-        bucket,
-        root,
-        endpoint_url=endpoint_url,
-        region=region,
-        access_key_id=key_id,
-        secret_access_key=secret,
-        session_token=token,
-        timeout=timeout,
-        max_attempts=max_attempts,
-    )
-
-
-def _file_uri_path(uri: str) -> Path:
-    parts = urlsplit(uri)
-    if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
-        raise ConfigError(
-            "a file lake location must be file:///absolute/path (no host, absolute path)"
-        )
-    if parts.query or parts.fragment:
-        raise ConfigError("a file lake location takes no query or fragment")
-    path = unquote(parts.path)
-    _check_location_path(path, repr(f"file://{path}"))
-    return Path(path)
 
 
 def _open_local(path: Path) -> LocalStorage:

@@ -35,7 +35,7 @@ from tmdb_lake.errors import (
 )
 from tmdb_lake.exactjson import loads_body
 from tmdb_lake.redact import Redactor
-from tmdb_lake.settings import Secret
+from tmdb_lake.secret import Secret
 from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType, details_params
 from tmdb_lake.tmdb.transport import (
     AiohttpTransport,

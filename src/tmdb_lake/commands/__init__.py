@@ -1,0 +1,1 @@
+"""The commands of `tmdb-lake`, one module each; `cli.py` only parses and dispatches."""

@@ -1,0 +1,50 @@
+"""Settings: one frozen, validated object per command, from flags > environment > `.env`.
+
+```
+options.py   every option, declared once, in groups (lake, TMDB, leases, ingest)
+parsers.py   text -> value, or one ConfigError naming the option as the user set it
+model.py     LakeSettings (every command), Settings (an ingest)
+loading.py   load(cls, groups, cli, environ, dotenv), read_dotenv
+```
+"""
+
+from tmdb_lake.settings.loading import (
+    INGEST_GROUPS,
+    LAKE_GROUPS,
+    default_text,
+    load,
+    load_settings,
+    options_of,
+    read_dotenv,
+)
+from tmdb_lake.settings.model import (
+    DEFAULT_API_URL,
+    DEFAULT_EXPORTS_URL,
+    LakeSettings,
+    Settings,
+)
+from tmdb_lake.settings.options import INGEST, LAKE, LEASES, TMDB, Option, OptionGroup
+from tmdb_lake.settings.parsers import MAX_APPENDS, MAX_RECORDS_PER_FILE, RunMode
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "DEFAULT_EXPORTS_URL",
+    "INGEST",
+    "INGEST_GROUPS",
+    "LAKE",
+    "LAKE_GROUPS",
+    "LEASES",
+    "MAX_APPENDS",
+    "MAX_RECORDS_PER_FILE",
+    "TMDB",
+    "LakeSettings",
+    "Option",
+    "OptionGroup",
+    "RunMode",
+    "Settings",
+    "default_text",
+    "load",
+    "load_settings",
+    "options_of",
+    "read_dotenv",
+]

@@ -1,0 +1,241 @@
+"""Parsers: each turns one option's text into a value, or raises `ConfigError` naming it.
+
+Every parser takes `(label, raw)`: the label is how the user set the option (a flag, or
+the environment variable that held it), so the one-line error names what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from tmdb_lake.errors import ConfigError
+from tmdb_lake.lake.layout import FileFormat
+from tmdb_lake.lake.location import LakeLocation
+from tmdb_lake.secret import Secret
+from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, MediaType
+
+RunMode = Literal["discover", "catalog", "changes"]
+
+MAX_RECORDS_PER_FILE = 10_000
+MAX_APPENDS = 20
+
+_GENRES = re.compile(r"^\d+(?:[,|]\d+)*$")
+_LANGUAGE = re.compile(r"^[a-z]{2}(?:-[A-Z]{2})?$")
+_DATASET = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_APPEND = re.compile(r"^[a-z_]+$")
+
+
+def parse_date(name: str, raw: str) -> date:
+    """Give a YYYY-MM-DD date."""
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name} {raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_optional_date(name: str, raw: str) -> date | None:
+    """Give a date, or None for '' or 'none' (no bound)."""
+    return None if raw.strip().lower() in ("", "none") else parse_date(name, raw)
+
+
+def parse_positive_int(name: str, raw: str) -> int:
+    """Give a whole number of at least 1."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} {raw!r} is not a whole number") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def parse_limit(name: str, raw: str) -> int | None:
+    """Give a record limit, or None for '', 'all' or 'none'."""
+    if raw.strip().lower() in ("", "all", "none"):
+        return None
+    value = parse_positive_int(name, raw)
+    if value > MAX_RESULTS_PER_QUERY:
+        raise ConfigError(limit_over_the_cap(name, value))
+    return value
+
+
+def limit_over_the_cap(name: str, value: int) -> str:
+    """Say why a limit over one query's cap is refused, and what to do instead."""
+    # One popularity-ordered query stops at 10,000; the N most popular of a bigger match
+    # would need every record first, which is what a run without a limit collects.
+    return (
+        f"{name} {value} is over {MAX_RESULTS_PER_QUERY:,}, the most TMDB serves of one "
+        f"query in popularity order; leave {name} out to collect every matching record "
+        "(past the cap, in release-date windows)"
+    )
+
+
+def parse_records_per_file(name: str, raw: str) -> int:
+    """Give records per file, 1..10000."""
+    value = parse_positive_int(name, raw)
+    if value > MAX_RECORDS_PER_FILE:
+        raise ConfigError(f"{name} must be at most {MAX_RECORDS_PER_FILE}, got {value}")
+    return value
+
+
+def parse_positive_float(name: str, raw: str) -> float:
+    """Give a finite number above 0."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} {raw!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a positive number, got {raw}")
+    return value
+
+
+def parse_media(name: str, raw: str) -> tuple[MediaType, ...]:
+    """Give media types from a comma-separated list, each once, in order."""
+    items = [item.strip().lower() for item in raw.split(",") if item.strip()]
+    if not items:
+        raise ConfigError(f"{name} is empty: use movie, tv or movie,tv")
+    out: list[MediaType] = []
+    for item in items:
+        try:
+            media = MediaType(item)
+        except ValueError:
+            raise ConfigError(f"{name}: unknown media {item!r} (use movie, tv)") from None
+        if media not in out:
+            out.append(media)
+    return tuple(out)
+
+
+def parse_genres(name: str, raw: str) -> str:
+    """Give TMDB's genre syntax (',' for AND, '|' for OR), or '' for all."""
+    value = raw.replace(" ", "")
+    if value and not _GENRES.match(value):
+        raise ConfigError(
+            f"{name} {raw!r} is not TMDB genre syntax: ids joined by ',' (AND) or '|' (OR)"
+        )
+    return value
+
+
+def parse_language(name: str, raw: str) -> str:
+    """Give a language tag like pt-BR or en."""
+    if not _LANGUAGE.match(raw):
+        raise ConfigError(f"{name} {raw!r} is not a language tag like pt-BR or en")
+    return raw
+
+
+def parse_format(name: str, raw: str) -> FileFormat:
+    """Give a raw file format: json or jsonl."""
+    value = raw.strip().lower()
+    if value == "json":
+        return "json"
+    if value == "jsonl":
+        return "jsonl"
+    raise ConfigError(f"{name} {raw!r} is not a file format (use json or jsonl)")
+
+
+def parse_dataset(name: str, raw: str) -> str:
+    """Give a dataset (folder) name that is safe as a key segment."""
+    if not _DATASET.match(raw):
+        raise ConfigError(
+            f"{name} {raw!r} is not a safe dataset name "
+            "(lowercase letters, digits, '_' or '-', at most 63 characters)"
+        )
+    return raw
+
+
+def parse_appends(name: str, raw: str) -> tuple[str, ...]:
+    """Give append_to_response items (at most 20)."""
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    if len(items) > MAX_APPENDS:
+        raise ConfigError(f"{name}: TMDB allows at most {MAX_APPENDS} appends, got {len(items)}")
+    for item in items:
+        if not _APPEND.match(item):
+            raise ConfigError(f"{name}: {item!r} is not an append_to_response item")
+    return items
+
+
+def parse_mode(name: str, raw: str) -> RunMode:
+    """Give a run mode: discover, catalog or changes."""
+    value = raw.strip().lower()
+    if value == "discover":
+        return "discover"
+    if value == "catalog":
+        return "catalog"
+    if value == "changes":
+        return "changes"
+    raise ConfigError(f"{name} {raw!r} is not a run mode (discover, catalog or changes)")
+
+
+def parse_seconds(name: str, raw: str) -> float:
+    """Give a number of seconds, zero or more."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} {raw!r} is not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be zero or more seconds, got {raw}")
+    return value
+
+
+def parse_optional_float(name: str, raw: str) -> float | None:
+    """Give a number, zero or more, or None for ''."""
+    if not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} {raw!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be zero or more, got {raw}")
+    return value
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """Give true or false from 1/0, true/false, yes/no, on/off ('' is false)."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} {raw!r} is not true or false")
+
+
+def parse_http_url(name: str, raw: str) -> str:
+    """Give an http(s) URL without credentials, without a trailing slash."""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} {raw!r} is not an http(s) URL")
+    if parts.username or parts.password:
+        raise ConfigError(f"{name} must not carry credentials in the URL")
+    return raw.rstrip("/")
+
+
+def parse_lake(name: str, raw: str) -> str:
+    """Give a lake location, checked by the one validator (`LakeLocation.parse`)."""
+    try:
+        return LakeLocation.parse(raw).uri
+    except ConfigError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+def parse_path(name: str, raw: str) -> Path | None:
+    """Give a path, or None for ''."""
+    return Path(raw) if raw.strip() else None
+
+
+def parse_secret(name: str, raw: str) -> Secret | None:
+    """Give a credential wrapped in `Secret`, or None for ''."""
+    value = raw.strip()
+    if not value:
+        return None
+    if any(ch.isspace() for ch in value) or not value.isprintable():
+        raise ConfigError(f"{name} contains whitespace or control characters")
+    return Secret(value)
+
+
+def parse_optional_str(name: str, raw: str) -> str | None:
+    """Give the text, or None for ''."""
+    return raw.strip() or None
