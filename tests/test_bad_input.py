@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from httpx_transport import HttpxTransport  # type: ignore[import-not-found]
 from tmdb_lake.errors import BadResponseError, ConfigError, TmdbLakeError, UpstreamError
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.storage import LocalStorage
@@ -60,11 +61,11 @@ def test_dataset_names_are_safe_or_refused(name: str) -> None:
     assert LakeLayout().partition_prefix(s.movies_dataset, date(2024, 1, 1)).count("/") == 7
 
 
-def hostile(body: bytes, status: int = 200) -> httpx.MockTransport:
+def hostile(body: bytes, status: int = 200) -> HttpxTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, content=body)
 
-    return httpx.MockTransport(handler)
+    return HttpxTransport(httpx.MockTransport(handler))
 
 
 @pytest.mark.parametrize(
@@ -109,6 +110,8 @@ def test_items_without_ids_are_counted_and_skipped(tmp_path: Path) -> None:
     s = Settings(
         access_token=Secret("t"), media=Settings().media[:1], partition_date=date(2024, 1, 1)
     )
-    report = asyncio.run(ingest(s, LocalStorage(tmp_path), transport=httpx.MockTransport(handler)))
+    report = asyncio.run(
+        ingest(s, LocalStorage(tmp_path), transport=HttpxTransport(httpx.MockTransport(handler)))
+    )
     assert report.complete and report.records["movies"] == 5
     assert report.counters["invalid_items_skipped"] == 4  # 3 results + 1 genre

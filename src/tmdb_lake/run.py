@@ -60,29 +60,19 @@ from tmdb_lake.plan import (
     run_key,
 )
 from tmdb_lake.run_report import RunReport, peak_rss_mb
-from tmdb_lake.settings import Settings
+from tmdb_lake.settings import LakeSettings, Settings
 from tmdb_lake.tmdb.client import TmdbClient
 from tmdb_lake.tmdb.queries import MediaType
-from tmdb_lake.tmdb.transport import HttpxLikeTransport, Transport
+from tmdb_lake.tmdb.transport import Transport
 
 __all__ = ["NullProgress", "Progress", "Run", "RunReport", "ingest", "open_lake"]
 
 CHECKPOINT_READS_AHEAD = 32
 
 
-def open_lake(settings: Settings) -> Storage:
+def open_lake(settings: LakeSettings) -> Storage:
     """Open the lake the settings point at (a folder, or S3 with the configured credentials)."""
-    return open_storage(
-        settings.lake,
-        keep_local=settings.keep_local,
-        endpoint_url=settings.s3_endpoint_url,
-        region=settings.aws_region,
-        access_key_id=settings.aws_access_key_id,
-        secret_access_key=settings.aws_secret_access_key,
-        session_token=settings.aws_session_token,
-        timeout=settings.storage_timeout,
-        max_attempts=settings.storage_attempts,
-    )
+    return open_storage(settings.lake, keep_local=settings.keep_local, s3=settings.s3_options())
 
 
 def new_run_id(now: datetime) -> str:
@@ -99,7 +89,7 @@ class Run:
         storage: Storage,
         *,
         layout: LakeLayout | None = None,
-        transport: Transport | HttpxLikeTransport | None = None,
+        transport: Transport | None = None,
         progress: Progress | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
@@ -540,7 +530,7 @@ def expected_shards(
         checkpoint = checkpoints.get(shard.shard_id)
         if not isinstance(shard, DiscoverShard) or checkpoint is None or not checkpoint.done:
             continue
-        queue.extend(DiscoverShard.from_dict(raw) for raw in checkpoint.info.get("split", []))
+        queue.extend(DiscoverShard.from_dict(raw) for raw in checkpoint.split)
         media = media_of.get(checkpoint.dataset)
         if settings.details and media is not None:
             queue.extend(batches_from_discover(checkpoint, media))
@@ -578,7 +568,7 @@ async def ingest(
     settings: Settings,
     storage: Storage,
     *,
-    transport: Transport | HttpxLikeTransport | None = None,
+    transport: Transport | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     layout: LakeLayout | None = None,

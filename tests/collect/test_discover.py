@@ -12,6 +12,7 @@ import httpx
 import orjson
 import pytest
 
+from httpx_transport import HttpxTransport  # type: ignore[import-not-found]
 from tmdb_lake.lake.storage import LocalStorage
 from tmdb_lake.run import RunReport, ingest
 from tmdb_lake.secret import Secret
@@ -74,7 +75,10 @@ def ingest_from(
 
     async def go() -> RunReport:
         return await ingest(
-            s, LocalStorage(lake), transport=httpx.MockTransport(tmdb.handle), progress=notes
+            s,
+            LocalStorage(lake),
+            transport=HttpxTransport(httpx.MockTransport(tmdb.handle)),
+            progress=notes,
         )
 
     return asyncio.run(go())
@@ -140,7 +144,7 @@ def test_a_run_stopped_past_the_claim_resumes_past_it(tmp_path: Path):
         return await ingest(
             s,
             LocalStorage(tmp_path),
-            transport=httpx.MockTransport(tmdb.handle),
+            transport=HttpxTransport(httpx.MockTransport(tmdb.handle)),
             should_stop=(lambda: len(served) >= stop_after) if stop else None,
         )
 
@@ -175,7 +179,9 @@ def test_a_split_at_the_end_of_the_calendar_does_not_overflow(tmp_path: Path):
         released_until=None,
         partition_date=date(9999, 12, 31),
     )
-    report = asyncio.run(ingest(s, LocalStorage(tmp_path), transport=httpx.MockTransport(handle)))
+    report = asyncio.run(
+        ingest(s, LocalStorage(tmp_path), transport=HttpxTransport(httpx.MockTransport(handle)))
+    )
     assert report.complete  # was: ValueError: year 10009 is out of range
     assert max(q.get("primary_release_date.lte", "") for q in queries) == "9999-12-31"
     assert report.counters["undated_unreachable"] == 50_000

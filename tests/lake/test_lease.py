@@ -18,7 +18,7 @@ from s3server import S3Bucket
 from tmdb_lake.errors import LeaseBusy, LeaseLost, StorageError
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.lease import Holder, LeaseSet, Partition
-from tmdb_lake.lake.storage import LocalStorage, S3Storage, Storage
+from tmdb_lake.lake.storage import LocalStorage, S3Options, S3Storage, Storage
 
 T = TypeVar("T")
 DAY = date(2024, 5, 1)
@@ -41,10 +41,12 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
         lake = S3Storage(
             bucket.name,
             "lake",
-            endpoint_url=server.endpoint_url,
-            region="us-east-1",
-            access_key_id=server.access_key,
-            secret_access_key=server.secret_key,
+            options=S3Options(
+                endpoint_url=server.endpoint_url,
+                region="us-east-1",
+                access_key_id=server.access_key,
+                secret_access_key=server.secret_key,
+            ),
         )
     yield lake
     run(lake.close())

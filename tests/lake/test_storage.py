@@ -28,6 +28,7 @@ from tmdb_lake.lake import local as local_module
 from tmdb_lake.lake import storage as storage_module
 from tmdb_lake.lake.storage import (
     LocalStorage,
+    S3Options,
     S3Storage,
     Storage,
     TeeStorage,
@@ -449,7 +450,9 @@ def test_s3_explicit_endpoint_and_region(
     monkeypatch.delenv("AWS_ENDPOINT_URL_S3")
     monkeypatch.delenv("AWS_REGION")
     monkeypatch.delenv("AWS_DEFAULT_REGION")
-    lake = S3Storage(s3_bucket.name, endpoint_url=server.endpoint_url, region=server.region)
+    lake = S3Storage(
+        s3_bucket.name, options=S3Options(endpoint_url=server.endpoint_url, region=server.region)
+    )
     assert lake.description == f"s3://{s3_bucket.name}"
 
     async def scenario() -> None:
@@ -487,7 +490,9 @@ def test_s3_missing_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    lake = S3Storage("some-bucket", endpoint_url="http://127.0.0.1:9", region="us-east-1")
+    lake = S3Storage(
+        "some-bucket", options=S3Options(endpoint_url="http://127.0.0.1:9", region="us-east-1")
+    )
     with pytest.raises(StorageError, match=r"^no AWS credentials found for s3://some-bucket"):
         run(lake.list(""))
     run(lake.close())
@@ -515,10 +520,12 @@ def test_s3_explicit_credentials_override_the_chain(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     lake = open_storage(
         f"s3://{s3_bucket.name}/x",
-        endpoint_url=server.endpoint_url,
-        region=server.region,
-        access_key_id=FakeSecret(server.access_key),
-        secret_access_key=FakeSecret(server.secret_key),
+        s3=S3Options(
+            endpoint_url=server.endpoint_url,
+            region=server.region,
+            access_key_id=FakeSecret(server.access_key),
+            secret_access_key=FakeSecret(server.secret_key),
+        ),
     )
 
     async def scenario() -> None:
@@ -540,7 +547,7 @@ def test_s3_explicit_credentials_override_the_chain(
 )
 def test_partial_explicit_credentials_are_a_config_error(credentials: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match="both") as info:
-        open_storage("s3://my-lake", **credentials)
+        open_storage("s3://my-lake", s3=S3Options(**credentials))
     assert "hunter2" not in str(info.value)
     assert "AKIA" not in str(info.value)
 
@@ -617,12 +624,14 @@ def test_s3_silent_endpoint_fails_within_attempts_times_timeout(
     timeout, attempts = 1.0, 2
     lake = open_storage(
         "s3://silent-bucket/lake",
-        endpoint_url=silent_endpoint,
-        region="us-east-1",
-        access_key_id="silent-endpoint-id",
-        secret_access_key="silent-endpoint-secret",
-        timeout=timeout,
-        max_attempts=attempts,
+        s3=S3Options(
+            endpoint_url=silent_endpoint,
+            region="us-east-1",
+            access_key_id="silent-endpoint-id",
+            secret_access_key="silent-endpoint-secret",
+            timeout=timeout,
+            max_attempts=attempts,
+        ),
     )
     calls = {
         "put": lambda: lake.put("raw/a.json", b"{}"),
@@ -741,7 +750,7 @@ def no_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     ],
 )
 def test_open_storage_s3(uri: str, bucket: str, description: str) -> None:
-    lake = open_storage(uri, region="eu-west-1", endpoint_url="http://127.0.0.1:9000")
+    lake = open_storage(uri, s3=S3Options(region="eu-west-1", endpoint_url="http://127.0.0.1:9000"))
     assert isinstance(lake, S3Storage)
     assert lake.bucket == bucket
     assert lake.description == description
@@ -840,7 +849,7 @@ def test_open_storage_never_echoes_credentials(uri: str) -> None:
 )
 def test_open_storage_rejects_bad_endpoints(endpoint: str) -> None:
     with pytest.raises(ConfigError) as info:
-        open_storage("s3://my-lake", endpoint_url=endpoint)
+        open_storage("s3://my-lake", s3=S3Options(endpoint_url=endpoint))
     assert ":p@" not in str(info.value)
 
 
@@ -897,6 +906,7 @@ def test_public_surface() -> None:
         "DEFAULT_STORAGE_ATTEMPTS",
         "DEFAULT_STORAGE_TIMEOUT_S",
         "LocalStorage",
+        "S3Options",
         "S3Storage",
         "Storage",
         "SupportsReveal",
@@ -950,12 +960,14 @@ def test_s3_get_tells_a_missing_key_from_a_denied_one_under_a_prefix_scoped_poli
 
 @pytest.mark.usefixtures("no_aws_env")
 def test_open_storage_gives_s3_its_timeouts_and_attempts() -> None:
-    lake = open_storage("s3://my-lake", region="us-east-1", timeout=3.5, max_attempts=4)
+    lake = open_storage(
+        "s3://my-lake", s3=S3Options(region="us-east-1", timeout=3.5, max_attempts=4)
+    )
     assert isinstance(lake, S3Storage)
     config = lake._client.meta.config
     assert (config.connect_timeout, config.read_timeout) == (3.5, 3.5)
     assert config.retries == {"mode": "standard", "total_max_attempts": 4}
-    default = S3Storage("my-lake", region="us-east-1")
+    default = S3Storage("my-lake", options=S3Options(region="us-east-1"))
     assert default._client.meta.config.read_timeout == 20.0
     assert default._client.meta.config.retries["total_max_attempts"] == 6
     run(lake.close())

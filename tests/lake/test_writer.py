@@ -217,7 +217,10 @@ def test_checkpoint_round_trips_every_field():
             StagedPart("raw/_staging/b.json", 1, 99, [2**40]),
         ],
         counters={"unreachable": 4},
-        info={"total_pages": 6, "split": [{"media": "movie"}]},
+        total_pages=6,
+        total_results=119,
+        split=[{"media": "movie"}],
+        pages_contradicted=True,
     )
     assert ShardCheckpoint.from_json(checkpoint.to_json()) == checkpoint
     assert set(orjson.loads(checkpoint.to_json())) == set(dataclasses.asdict(checkpoint))

@@ -6,6 +6,7 @@ import httpx
 import orjson
 import pytest
 
+from httpx_transport import HttpxTransport  # type: ignore[import-not-found]
 from tmdb_lake.errors import (
     AuthError,
     BadResponseError,
@@ -25,7 +26,7 @@ def client(handler: Any, **kwargs: Any) -> TmdbClient:
     kwargs.setdefault("access_token", Secret("token-123456"))
     return TmdbClient(
         "http://tmdb.test/3",
-        transport=httpx.MockTransport(handler),
+        transport=HttpxTransport(httpx.MockTransport(handler)),
         rate_limit=10_000,
         backoff_initial=0.001,
         backoff_max=0.01,
@@ -240,7 +241,7 @@ def test_rate_limiter_spaces_requests():
         tmdb = TmdbClient(
             "http://tmdb.test/3",
             access_token=Secret("t"),
-            transport=httpx.MockTransport(handler),
+            transport=HttpxTransport(httpx.MockTransport(handler)),
             rate_limit=50,
         )
         async with tmdb:
@@ -256,10 +257,14 @@ def test_rate_limiter_spaces_requests():
 EXPORT_URL = "http://files.tmdb.test/p/exports/movie_ids_06_09_2024.json.gz"
 
 
+async def collect_lines(lines: Any) -> list[bytes]:
+    return [line async for line in lines]
+
+
 def export_lines(handler: Any, **kwargs: Any) -> list[bytes]:
     async def go() -> list[bytes]:
         async with client(handler, **kwargs) as tmdb:
-            return [line async for line in tmdb.stream_gzip_lines(EXPORT_URL)]
+            return await tmdb.read_gzip_lines(EXPORT_URL, collect_lines)
 
     return run(go())
 
@@ -287,6 +292,22 @@ def test_export_lines_stream_without_the_api_credential():
 def test_export_http_errors_are_typed(status: int, error: type[Exception]):
     with pytest.raises(error, match=f"HTTP {status}"):
         export_lines(lambda request: httpx.Response(status))
+
+
+def test_an_export_cut_short_is_read_again_through_the_client_retry_loop():
+    body = gzip.compress(b"".join(b'{"id": %d}\n' % i for i in range(2000)))
+    answers = [body[: len(body) // 3], body]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=answers.pop(0))
+
+    async def go() -> tuple[list[bytes], int]:
+        async with client(handler) as tmdb:
+            lines = await tmdb.read_gzip_lines(EXPORT_URL, collect_lines)
+            return lines, tmdb.stats.retries
+
+    lines, retries = run(go())
+    assert len(lines) == 2000 and retries == 1  # read whole on the second attempt, counted
 
 
 def test_truncated_or_broken_exports_fail_cleanly():

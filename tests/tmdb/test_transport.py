@@ -209,11 +209,14 @@ def test_a_dripping_export_stream_fails_at_its_minimum_rate(drip_head: bool):
     head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
     timeout = 1.0
 
+    async def drain(lines: Any) -> None:
+        async for _ in lines:
+            pass
+
     async def call(port: int) -> None:
-        async with drip_client(port, timeout, 3) as tmdb:
+        async with drip_client(port, timeout, 1) as tmdb:
             url = f"http://127.0.0.1:{port}/p/exports/movie_ids_05_01_2024.json.gz"
-            async for _ in tmdb.stream_gzip_lines(url):
-                pass
+            await tmdb.read_gzip_lines(url, drain)
 
     error, seconds = timed_failure(drip_server(head, body, 0.25, drip_head=drip_head), call)
     assert isinstance(error, UpstreamError)
@@ -244,7 +247,11 @@ def test_an_export_slower_than_the_timeout_but_above_the_minimum_rate_completes(
         try:
             async with drip_client(port, 1.0, 1) as tmdb:
                 url = f"http://127.0.0.1:{port}/p/exports/movie_ids_05_01_2024.json.gz"
-                lines = [line async for line in tmdb.stream_gzip_lines(url)]
+
+                async def collect(lines: Any) -> list[bytes]:
+                    return [line async for line in lines]
+
+                lines = await tmdb.read_gzip_lines(url, collect)
         finally:
             server.close()
         return len(lines), time.monotonic() - started

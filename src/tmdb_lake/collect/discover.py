@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from contextlib import aclosing
-from typing import Any
 
 from tmdb_lake.collect.context import RunContext
 from tmdb_lake.collect.details import DetailsCollector, batches_from_discover
@@ -73,15 +72,15 @@ class DiscoverCollector:
         writer = await ctx.open_writer(dataset, shard.shard_id, dedupe=True)
         checkpoint = writer.checkpoint
         if checkpoint.done:
-            children = [DiscoverShard.from_dict(raw) for raw in checkpoint.info.get("split", [])]
+            children = [DiscoverShard.from_dict(raw) for raw in checkpoint.split]
             return [checkpoint, *await self._run_children(children)]
         query = shard.query(base_query(ctx.settings, shard.media))
         first: DiscoverPage | None = None
-        if "total_pages" not in checkpoint.info:
+        if checkpoint.total_pages is None or checkpoint.total_results is None:
             ctx.check_stop()
             first = await ctx.tmdb.discover_page(query, 1)
-            checkpoint.info["total_pages"] = first.total_pages
-            checkpoint.info["total_results"] = first.total_results
+            checkpoint.total_pages = first.total_pages
+            checkpoint.total_results = first.total_results
             if needs_split(shard, first.total_results):
                 children = split_window(shard, first.total_results, ctx.settings.partition_date)
                 if children:
@@ -96,11 +95,12 @@ class DiscoverCollector:
                         f"{shard.shard_id}: {first.total_results:,} results over TMDB's cap, "
                         f"split into {len(children)} date windows"
                     )
-                    await writer.finish(split=[child.to_dict() for child in children])
+                    checkpoint.split = [child.to_dict() for child in children]
+                    await writer.finish()
                     return [checkpoint, *await self._run_children(children)]
                 checkpoint.count("unreachable", first.total_results - MAX_RESULTS_PER_QUERY)
         # Page 1 is read whatever total_pages says: `total_pages: 0` over 20 results exists.
-        total_pages = min(max(int(checkpoint.info["total_pages"]), 1), MAX_PAGE)
+        total_pages = min(max(checkpoint.total_pages, 1), MAX_PAGE)
         expected_pages = total_pages
         if shard.limit is not None:
             expected_pages = min(total_pages, math.ceil(shard.limit / PAGE_SIZE))
@@ -108,9 +108,9 @@ class DiscoverCollector:
         start = max(checkpoint.next_unit, 1)
         ctx.progress.add_total(max(0, expected_pages - start + 1))
         last = await self._fetch_pages(shard, query, writer, range(start, total_pages + 1), first)
-        if last is not None and _claim_contradicted(last, checkpoint.info):
+        if last is not None and _claim_contradicted(last, checkpoint):
             await self._pages_past_the_claim(shard, query, writer, last.page + 1)
-        elif start > total_pages and _may_go_on(checkpoint.info):
+        elif start > total_pages and _may_go_on(checkpoint):
             await self._pages_past_the_claim(shard, query, writer, start)  # resumed past it
         await writer.finish()
         return [checkpoint]
@@ -126,7 +126,7 @@ class DiscoverCollector:
         of requests past the true end (they answer with no results).
         """
         while page <= MAX_PAGE:
-            size = self.ctx.lookahead if writer.checkpoint.info.get(CONTRADICTED) else 1
+            size = self.ctx.lookahead if writer.checkpoint.pages_contradicted else 1
             end = min(page + size - 1, MAX_PAGE)
             self.ctx.progress.add_total(end - page + 1)
             block = range(page, end + 1)
@@ -169,7 +169,7 @@ class DiscoverCollector:
         """
         ctx = self.ctx
         checkpoint = writer.checkpoint
-        claimed = int(checkpoint.info["total_pages"])
+        claimed = checkpoint.total_pages or 0
 
         async def fetch(page: int) -> DiscoverPage:
             if page == 1 and first is not None:
@@ -186,8 +186,8 @@ class DiscoverCollector:
         async with aclosing(fetch_in_order(pages, fetch, lookahead)) as results:
             async for page, result in results:
                 ctx.check_stop()
-                if page > claimed and _items(result) and not checkpoint.info.get(CONTRADICTED):
-                    checkpoint.info[CONTRADICTED] = True  # saved with the page's checkpoint
+                if page > claimed and _items(result) and not checkpoint.pages_contradicted:
+                    checkpoint.pages_contradicted = True  # saved with the page's checkpoint
                     checkpoint.count(CONTRADICTED)
                     ctx.progress.note(
                         f"warning: {shard.shard_id}: TMDB said total_pages {claimed}, but page "
@@ -218,7 +218,7 @@ def _items(page: DiscoverPage) -> int:
     return len(page.results) + page.skipped
 
 
-def _claim_contradicted(last: DiscoverPage, info: dict[str, Any]) -> bool:
+def _claim_contradicted(last: DiscoverPage, checkpoint: ShardCheckpoint) -> bool:
     """Tell whether the last page TMDB claimed is full while the totals say there is more.
 
     A full last page alone is normal (exactly 20 x N results); it contradicts the claim
@@ -226,15 +226,15 @@ def _claim_contradicted(last: DiscoverPage, info: dict[str, Any]) -> bool:
     """
     if _items(last) < PAGE_SIZE or last.page >= MAX_PAGE:
         return False
-    claimed, total_results = int(info["total_pages"]), int(info["total_results"])
+    claimed, total_results = checkpoint.total_pages or 0, checkpoint.total_results or 0
     return last.page > claimed or total_results > claimed * PAGE_SIZE
 
 
-def _may_go_on(info: dict[str, Any]) -> bool:
+def _may_go_on(checkpoint: ShardCheckpoint) -> bool:
     """Tell whether a shard resumed past its claimed pages may have more to read.
 
     It may when it had found results past the claim, or when the totals disagree (the
     fullness of its last page is not known after a restart).
     """
-    claimed, total_results = int(info["total_pages"]), int(info["total_results"])
-    return bool(info.get(CONTRADICTED)) or total_results > claimed * PAGE_SIZE
+    claimed, total_results = checkpoint.total_pages or 0, checkpoint.total_results or 0
+    return checkpoint.pages_contradicted or total_results > claimed * PAGE_SIZE

@@ -6,7 +6,6 @@ with the catalog, and a resumed run reuses the batches instead of downloading ag
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -102,27 +101,23 @@ async def plan_catalog(
         return done
     settings = ctx.settings
     last_error: Exception | None = None
+
+    async def read(lines: AsyncIterator[bytes]) -> tuple[IdBatchWriter, int]:
+        writer = IdBatchWriter(ctx, media, "catalog")  # afresh on every attempt
+        return writer, await _read_export(ctx, writer, lines)
+
     for day in export_days(now or datetime.now(UTC)):
         url = f"{settings.exports_url}/{export_file_name(media, day)}"
-        for attempt in range(settings.max_attempts):
-            writer = IdBatchWriter(ctx, media, "catalog")
-            try:
-                skipped = await _read_export(ctx, writer, ctx.tmdb.stream_gzip_lines(url))
-            except NotFoundError as exc:
-                last_error = exc
-                break  # not published (yet): try the previous day
-            except UpstreamError as exc:
-                last_error = exc
-                await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
-                continue
-            ctx.progress.note(
-                f"{media.value}: export of {day} gives {writer.total:,} ids "
-                f"({skipped:,} filtered out)"
-            )
-            await _save_plan(
-                ctx, media, "catalog", writer, {"export": str(day), "skipped": skipped}
-            )
-            return writer.batches
+        try:
+            writer, skipped = await ctx.tmdb.read_gzip_lines(url, read)
+        except (NotFoundError, UpstreamError) as exc:
+            last_error = exc  # not published yet, or unreadable: try the previous day
+            continue
+        ctx.progress.note(
+            f"{media.value}: export of {day} gives {writer.total:,} ids ({skipped:,} filtered out)"
+        )
+        await _save_plan(ctx, media, "catalog", writer, {"export": str(day), "skipped": skipped})
+        return writer.batches
     raise UpstreamError(f"no daily ID export could be read for {media.value}: {last_error}")
 
 

@@ -17,11 +17,12 @@ from tmdb_lake.errors import ConfigError
 # mid-put (SIGKILL, power loss) leaves its temp file behind; `list`, and the first `put` into
 # each folder, remove the temp files of writers that are gone, so a resumed run's commit and
 # clean-up sweep what a crash left.
-_TEMP_MARKER = ".~tmp-"
+TEMP_MARKER = ".~tmp-"
 _MAX_NAME_IN_MESSAGE = 80
 
 
-def _check_segments(text: str, what: str, *, allow_trailing_slash: bool) -> None:
+def check_segments(text: str, what: str, *, allow_trailing_slash: bool) -> None:
+    """Raise ValueError unless every `/`-separated segment of `text` is a safe key segment."""
     if "\\" in text:
         raise ValueError(f"{what} must use '/' separators, not backslashes: {text!r}")
     if text.startswith("/"):
@@ -36,31 +37,32 @@ def _check_segments(text: str, what: str, *, allow_trailing_slash: bool) -> None
             raise ValueError(f"{what} has an empty segment: {text!r}")
         if segment in (".", ".."):
             raise ValueError(f"{what} has a {segment!r} segment: {text!r}")
-        if segment.startswith(_TEMP_MARKER):
-            raise ValueError(f"{what} uses the reserved {_TEMP_MARKER!r} name prefix: {text!r}")
+        if segment.startswith(TEMP_MARKER):
+            raise ValueError(f"{what} uses the reserved {TEMP_MARKER!r} name prefix: {text!r}")
 
 
-def _check_key(key: str) -> str:
+def check_key(key: str) -> str:
     """Return `key` if it is a valid lake key, else raise ValueError (a bug in the caller)."""
     if not isinstance(key, str) or key == "":
         raise ValueError(f"a key must be a non-empty string, got {key!r}")
-    _check_segments(key, "key", allow_trailing_slash=False)
+    check_segments(key, "key", allow_trailing_slash=False)
     return key
 
 
-def _check_prefix(prefix: str) -> str:
+def check_prefix(prefix: str) -> str:
     """Return `prefix` if it is a valid key prefix ("" or ending in '/' allowed)."""
     if not isinstance(prefix, str):
         raise ValueError(f"a prefix must be a string, got {prefix!r}")
     if prefix:
-        _check_segments(prefix, "prefix", allow_trailing_slash=True)
+        check_segments(prefix, "prefix", allow_trailing_slash=True)
     return prefix
 
 
-def _check_keys(keys: Sequence[str]) -> builtins.list[str]:
+def check_keys(keys: Sequence[str]) -> builtins.list[str]:
+    """Give the valid keys of a sequence, each once, in order (a bare string is a bug)."""
     if isinstance(keys, str):
         raise TypeError("delete() takes a sequence of keys, not a single string")
-    return builtins.list(dict.fromkeys(_check_key(key) for key in keys))
+    return builtins.list(dict.fromkeys(check_key(key) for key in keys))
 
 
 _BUCKET_CHARS = re.compile(r"[a-z0-9.-]+")

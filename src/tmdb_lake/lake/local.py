@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tmdb_lake.errors import StorageError
-from tmdb_lake.lake.keys import _TEMP_MARKER, _check_key, _check_keys, _check_prefix
+from tmdb_lake.lake.keys import TEMP_MARKER, check_key, check_keys, check_prefix
 
 _PRUNE_RACE_ATTEMPTS = 5
 
@@ -33,7 +33,7 @@ class LocalStorage:
         self._swept: set[Path] = set()
 
     def _path(self, key: str) -> Path:
-        return self.root.joinpath(*_check_key(key).split("/"))
+        return self.root.joinpath(*check_key(key).split("/"))
 
     async def put(self, key: str, data: bytes) -> None:
         """Write `data` to a temp file beside the target, fsync it, then rename it over the key."""
@@ -58,7 +58,7 @@ class LocalStorage:
         # vanished between mkdir and its is_dir check); the race only ever loses empty
         # folders, so recreate them and try again. A real conflict fails every attempt.
         for attempt in range(_PRUNE_RACE_ATTEMPTS):
-            tmp = path.with_name(f"{_TEMP_MARKER}{os.getpid()}-{secrets.token_hex(8)}-{path.name}")
+            tmp = path.with_name(f"{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(8)}-{path.name}")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write(tmp)
@@ -92,7 +92,7 @@ class LocalStorage:
 
     def _put_if_absent_sync(self, path: Path, data: bytes) -> bool:
         for attempt in range(_PRUNE_RACE_ATTEMPTS):
-            tmp = path.with_name(f"{_TEMP_MARKER}{os.getpid()}-{secrets.token_hex(8)}-{path.name}")
+            tmp = path.with_name(f"{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(8)}-{path.name}")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with tmp.open("xb") as out:
@@ -132,7 +132,7 @@ class LocalStorage:
 
         Temp files left under the prefix by a writer process that no longer runs are removed.
         """
-        _check_prefix(prefix)
+        check_prefix(prefix)
         try:
             return await asyncio.to_thread(self._list_sync, prefix)
         except OSError as exc:
@@ -147,18 +147,18 @@ class LocalStorage:
             return []
         keys: builtins.list[str] = []
         for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = [d for d in dirnames if not d.startswith(_TEMP_MARKER)]
+            dirnames[:] = [d for d in dirnames if not d.startswith(TEMP_MARKER)]
             rel = Path(dirpath).relative_to(self.root).as_posix()
             base = "" if rel == "." else rel + "/"
             names = [name for name in filenames if (base + name).startswith(prefix)]
-            keys.extend(base + name for name in names if not name.startswith(_TEMP_MARKER))
+            keys.extend(base + name for name in names if not name.startswith(TEMP_MARKER))
             _remove_orphaned_temps(Path(dirpath), names)
         keys.sort()
         return keys
 
     async def delete(self, keys: Sequence[str]) -> None:
         """Remove the files (missing ones are fine) and any folders left empty, up to the root."""
-        paths = {key: self._path(key) for key in _check_keys(keys)}
+        paths = {key: self._path(key) for key in check_keys(keys)}
         if paths:
             await asyncio.to_thread(self._delete_many_sync, paths)
 
@@ -237,7 +237,7 @@ def _create_exclusive(path: Path, data: bytes) -> bool:
 def _remove_orphaned_temps(folder: Path, names: Sequence[str]) -> None:
     """Delete the temp files among `names` (in `folder`) whose writer process has died."""
     for name in names:
-        if name.startswith(_TEMP_MARKER) and _orphaned_temp(name):
+        if name.startswith(TEMP_MARKER) and _orphaned_temp(name):
             with contextlib.suppress(OSError):
                 (folder / name).unlink()
 
@@ -248,7 +248,7 @@ def _orphaned_temp(name: str) -> bool:
     Removing a live writer's temp file (another host, another pid namespace) costs it one
     retry of its put, never data: `_atomic_replace` starts over when its temp file vanishes.
     """
-    pid = name[len(_TEMP_MARKER) :].partition("-")[0]
+    pid = name[len(TEMP_MARKER) :].partition("-")[0]
     if os.name != "posix" or not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:

@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -22,36 +22,24 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from tmdb_lake.errors import ConfigError, StorageError
+from tmdb_lake.errors import StorageError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 from tmdb_lake.lake.keys import (
-    _check_key,
-    _check_keys,
-    _check_prefix,
-    _check_segments,
+    check_key,
+    check_keys,
+    check_prefix,
+    check_segments,
     validate_bucket_name,
 )
-from tmdb_lake.lake.storage import DEFAULT_STORAGE_ATTEMPTS, DEFAULT_STORAGE_TIMEOUT_S
+from tmdb_lake.lake.s3_options import S3Options, reveal
 
 T = TypeVar("T")
 _S3_DELETE_BATCH = 1000  # DeleteObjects' limit
 _CONDITIONAL_CONFLICT_ATTEMPTS = 5
-
-
-class SupportsReveal(Protocol):
-    """A wrapped secret (settings' `Secret`): its value is only read where it is sent."""
-
-    def reveal(self) -> str:
-        """Give the raw value."""
-        ...
-
-
-Credential = str | SupportsReveal
-"""An explicit AWS credential: a plain string or a wrapped secret."""
 
 
 # A hint per error code we expect users to hit; the server's own message is never echoed,
@@ -98,30 +86,6 @@ def _redact(text: str) -> str:
     return _ACCESS_KEY_ID.sub("<access-key-id>", text)
 
 
-def _reveal(value: Credential | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value or None
-    return value.reveal() or None
-
-
-def check_credentials(
-    access_key_id: Credential | None,
-    secret_access_key: Credential | None,
-    session_token: Credential | None,
-) -> None:
-    """Raise ConfigError for a partial set of explicit credentials (never echoing them)."""
-    has_key, has_secret = _reveal(access_key_id) is not None, _reveal(secret_access_key) is not None
-    if has_key != has_secret:
-        raise ConfigError(
-            "give both the AWS access key id and the secret access key, or neither "
-            "(to use the standard credential chain)"
-        )
-    if _reveal(session_token) is not None and not has_key:
-        raise ConfigError(
-            "an AWS session token needs both an access key id and a secret access key"
-        )
-
-
 _NO_EXPECT_HANDLER_ID = "tmdb-lake-no-expect-100-continue"
 
 
@@ -158,22 +122,17 @@ class S3Storage:
         self,
         bucket: str,
         prefix: str = "",
+        options: S3Options = S3Options(),  # noqa: B008 - frozen, safe to share
         *,
-        endpoint_url: str | None = None,
-        region: str | None = None,
         max_workers: int = 16,
         client: S3Client | None = None,
-        access_key_id: Credential | None = None,
-        secret_access_key: Credential | None = None,
-        session_token: Credential | None = None,
-        timeout: float = DEFAULT_STORAGE_TIMEOUT_S,
-        max_attempts: int = DEFAULT_STORAGE_ATTEMPTS,
     ) -> None:
         validate_bucket_name(bucket)
-        check_credentials(access_key_id, secret_access_key, session_token)
+        options.check_credentials()
+        timeout, max_attempts = options.timeout, options.max_attempts
         root = prefix.strip("/")
         if root:
-            _check_segments(root, "prefix", allow_trailing_slash=False)
+            check_segments(root, "prefix", allow_trailing_slash=False)
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
         if not timeout > 0 or max_attempts < 1:
@@ -184,16 +143,7 @@ class S3Storage:
         self._root = f"{root}/" if root else ""
         self.description = f"s3://{bucket}/{root}" if root else f"s3://{bucket}"
         self._owns_client = client is None
-        self._client = (
-            client
-            if client is not None
-            else self._make_client(
-                endpoint_url,
-                region,
-                max_workers,
-                (access_key_id, secret_access_key, session_token),
-            )
-        )
+        self._client = client if client is not None else self._make_client(options, max_workers)
         # botocore sends `Expect: 100-continue` with every PutObject; when a server answers
         # without a 100 (Go servers do for empty bodies) the pooled connection is left parsing
         # the next response against a stale status line: a silent read-timeout stall, then a
@@ -207,13 +157,7 @@ class S3Storage:
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="tmdb-lake-s3")
         self._closed = False
 
-    def _make_client(
-        self,
-        endpoint_url: str | None,
-        region: str | None,
-        workers: int,
-        credentials: tuple[Credential | None, Credential | None, Credential | None],
-    ) -> S3Client:
+    def _make_client(self, options: S3Options, workers: int) -> S3Client:
         config = Config(
             # total_max_attempts counts the first attempt; max_attempts would count retries.
             retries={"mode": "standard", "total_max_attempts": self.max_attempts},
@@ -226,21 +170,22 @@ class S3Storage:
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             # Custom endpoints (SeaweedFS, MinIO, localhost) rarely resolve bucket subdomains.
-            s3={"addressing_style": "path" if _endpoint_in_effect(endpoint_url) else "auto"},
+            s3={
+                "addressing_style": "path" if _endpoint_in_effect(options.endpoint_url) else "auto"
+            },
         )
         try:
             # Explicit credentials (revealed only here, never stored) or, when None, boto3's
             # standard chain: env, profile, SSO, container or instance role.
-            key_id, secret, token = (_reveal(value) for value in credentials)
             session = boto3.session.Session()
             return session.client(
                 "s3",
-                endpoint_url=endpoint_url or None,
-                region_name=region or None,
+                endpoint_url=options.endpoint_url or None,
+                region_name=options.region or None,
                 config=config,
-                aws_access_key_id=key_id,
-                aws_secret_access_key=secret,
-                aws_session_token=token,
+                aws_access_key_id=reveal(options.access_key_id),
+                aws_secret_access_key=reveal(options.secret_access_key),
+                aws_session_token=reveal(options.session_token),
             )
         except (BotoCoreError, ValueError) as exc:
             raise StorageError(
@@ -248,7 +193,7 @@ class S3Storage:
             ) from exc
 
     def _key(self, key: str) -> str:
-        return self._root + _check_key(key)
+        return self._root + check_key(key)
 
     def _where(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
@@ -331,7 +276,7 @@ class S3Storage:
 
     async def list(self, prefix: str) -> builtins.list[str]:
         """ListObjectsV2 through every page, keys relative to the lake root, sorted."""
-        full = self._root + _check_prefix(prefix)
+        full = self._root + check_prefix(prefix)
 
         def collect() -> builtins.list[str]:
             paginator = self._client.get_paginator("list_objects_v2")
@@ -345,7 +290,7 @@ class S3Storage:
 
     async def delete(self, keys: Sequence[str]) -> None:
         """DeleteObjects in batches of 1000, in parallel; per-key errors become StorageError."""
-        full = [self._root + key for key in _check_keys(keys)]
+        full = [self._root + key for key in check_keys(keys)]
         batches = [full[i : i + _S3_DELETE_BATCH] for i in range(0, len(full), _S3_DELETE_BATCH)]
         await asyncio.gather(*(self._delete_batch(batch) for batch in batches))
 

@@ -25,15 +25,23 @@ from tmdb_lake.errors import ConfigError, StorageError
 from tmdb_lake.lake.keys import validate_bucket_name
 from tmdb_lake.lake.local import LocalStorage
 from tmdb_lake.lake.location import LakeLocation, check_location_path
+from tmdb_lake.lake.s3_options import (
+    DEFAULT_STORAGE_ATTEMPTS,
+    DEFAULT_STORAGE_TIMEOUT_S,
+    Credential,
+    S3Options,
+    SupportsReveal,
+)
 
 if TYPE_CHECKING:
-    from tmdb_lake.lake.s3 import Credential, S3Storage, SupportsReveal
+    from tmdb_lake.lake.s3 import S3Storage
 
 __all__ = [
     "DEFAULT_STORAGE_ATTEMPTS",
     "DEFAULT_STORAGE_TIMEOUT_S",
     "Credential",
     "LocalStorage",
+    "S3Options",
     "S3Storage",
     "Storage",
     "SupportsReveal",
@@ -41,17 +49,6 @@ __all__ = [
     "open_storage",
     "validate_bucket_name",
 ]
-
-
-DEFAULT_STORAGE_TIMEOUT_S = 20.0
-"""S3 connect timeout, and timeout of each socket read or write of a call (`--storage-timeout`)."""
-
-DEFAULT_STORAGE_ATTEMPTS = 6
-"""Attempts per S3 call, the first included (`--storage-attempts`): botocore's five retries.
-
-A silent S3 endpoint fails a call within `attempts x timeout` plus botocore's backoff
-(full jitter, at most 1, 2, 4, 8, 16 s): at most 151 s with the defaults.
-"""
 
 
 @runtime_checkable
@@ -175,19 +172,13 @@ def open_storage(
     location: LakeLocation | str,
     *,
     keep_local: Path | None = None,
-    endpoint_url: str | None = None,
-    region: str | None = None,
-    access_key_id: Credential | None = None,
-    secret_access_key: Credential | None = None,
-    session_token: Credential | None = None,
-    timeout: float = DEFAULT_STORAGE_TIMEOUT_S,
-    max_attempts: int = DEFAULT_STORAGE_ATTEMPTS,
+    s3: S3Options = S3Options(),  # noqa: B008 - frozen, safe to share
 ) -> Storage:
     """Return the storage for a lake location (see `LakeLocation.parse` for what is accepted).
 
-    With `keep_local`, every write is mirrored into that folder (a TeeStorage). The S3
-    options (endpoint, region, explicit credentials, `timeout` and `max_attempts` per call)
-    are ignored for a local lake; without explicit credentials S3 uses boto3's standard chain.
+    With `keep_local`, every write is mirrored into that folder (a TeeStorage). `s3`
+    (endpoint, region, explicit credentials, per-call timeout and attempts) is ignored for
+    a local lake; without explicit credentials S3 uses boto3's standard chain.
     """
     if isinstance(location, str):
         location = LakeLocation.parse(location)
@@ -196,22 +187,12 @@ def open_storage(
         assert location.path is not None
         storage = _open_local(location.path)
     else:
-        if endpoint_url:
-            _check_endpoint_url(endpoint_url)
-        from tmdb_lake.lake.s3 import S3Storage, check_credentials  # boto3 only for S3
+        if s3.endpoint_url:
+            _check_endpoint_url(s3.endpoint_url)
+        s3.check_credentials()
+        from tmdb_lake.lake.s3 import S3Storage  # boto3 only when S3 is used
 
-        check_credentials(access_key_id, secret_access_key, session_token)
-        storage = S3Storage(
-            location.bucket,
-            location.prefix,
-            endpoint_url=endpoint_url,
-            region=region,
-            access_key_id=access_key_id,
-            secret_access_key=secret_access_key,
-            session_token=session_token,
-            timeout=timeout,
-            max_attempts=max_attempts,
-        )
+        storage = S3Storage(location.bucket, location.prefix, s3)
     if keep_local is not None:
         check_location_path(str(keep_local), repr(str(keep_local)))
         mirror = _open_local(Path(keep_local))
@@ -235,7 +216,7 @@ def _open_local(path: Path) -> LocalStorage:
 
 def __getattr__(name: str) -> Any:
     """Give the S3 names on first use: importing boto3 costs a third of a second."""
-    if name in ("Credential", "S3Storage", "SupportsReveal"):
+    if name == "S3Storage":
         from tmdb_lake.lake import s3
 
         return getattr(s3, name)

@@ -14,7 +14,7 @@ from typing import Any
 
 from tmdb_lake.errors import ConfigError
 from tmdb_lake.lake.layout import FileFormat
-from tmdb_lake.lake.storage import DEFAULT_STORAGE_ATTEMPTS, DEFAULT_STORAGE_TIMEOUT_S
+from tmdb_lake.lake.s3_options import DEFAULT_STORAGE_ATTEMPTS, DEFAULT_STORAGE_TIMEOUT_S, S3Options
 from tmdb_lake.secret import Secret
 from tmdb_lake.settings.parsers import RunMode, limit_over_the_cap
 from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, MediaType
@@ -46,6 +46,18 @@ class LakeSettings:
     aws_access_key_id: Secret | None = None
     aws_secret_access_key: Secret | None = None
     aws_session_token: Secret | None = None
+
+    def s3_options(self) -> S3Options:
+        """Give how to reach the lake when it is on S3."""
+        return S3Options(
+            endpoint_url=self.s3_endpoint_url,
+            region=self.aws_region,
+            access_key_id=self.aws_access_key_id,
+            secret_access_key=self.aws_secret_access_key,
+            session_token=self.aws_session_token,
+            timeout=self.storage_timeout,
+            max_attempts=self.storage_attempts,
+        )
 
     def secrets(self) -> tuple[Secret | None, ...]:
         """Give every credential these settings hold, for the redactor."""

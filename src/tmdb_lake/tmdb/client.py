@@ -15,10 +15,10 @@ import random
 import time
 import zlib
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
@@ -40,11 +40,11 @@ from tmdb_lake.tmdb.queries import DiscoverQuery, MediaType, details_params
 from tmdb_lake.tmdb.transport import (
     AiohttpTransport,
     BodyTooLarge,
-    HttpxLikeTransport,
     Transport,
     TransportFailure,
-    as_transport,
 )
+
+T = TypeVar("T")
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 """A TMDB JSON body is a few kB; anything past this is hostile and refused."""
@@ -134,7 +134,7 @@ class TmdbClient:
         max_attempts: int = 6,
         backoff_initial: float = 0.5,
         backoff_max: float = 30.0,
-        transport: Transport | HttpxLikeTransport | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self._base_url = api_url.rstrip("/") + "/"
         self._headers = {"Accept": "application/json", "User-Agent": f"tmdb-lake/{__version__}"}
@@ -146,10 +146,8 @@ class TmdbClient:
         # Masks TMDB's own messages before they are cut to length: a cut secret would no
         # longer match the CLI's redactor.
         self._redactor = Redactor([access_token, api_key])
-        self._http: Transport = (
-            as_transport(transport)
-            if transport is not None
-            else AiohttpTransport(max_connections=concurrency, timeout=timeout)
+        self._http: Transport = transport or AiohttpTransport(
+            max_connections=concurrency, timeout=timeout
         )
         # Bursts of a tenth of a second's worth keep the pace smooth at the server.
         burst = max(1.0, rate_limit / 10)
@@ -216,10 +214,19 @@ class TmdbClient:
         it belongs to, and a resumed run counts each repair once.
         """
         url = self._url(path, params)
+        return await self._with_retries(path, lambda: self._get_once(url, path))
+
+    async def _with_retries(self, what: str, once: Callable[[], Awaitable[T]]) -> T:
+        """Call `once` until it does not raise `_Retryable`, at most `max_attempts` times.
+
+        The one retry loop of every HTTP call (API requests and export downloads alike):
+        full-jitter exponential backoff, never sooner than a `Retry-After`, counted.
+        """
+        path = what  # an endpoint, or an export's URL
         attempt = 1
         while True:
             try:
-                return await self._get_once(url, path)
+                return await once()
             except _Retryable as failure:
                 if attempt >= self._max_attempts:
                     message = f"TMDB {path} failed after {attempt} attempts: {failure}"
@@ -231,13 +238,24 @@ class TmdbClient:
                 await asyncio.sleep(self._backoff(attempt, failure))
                 attempt += 1
 
-    async def stream_gzip_lines(self, url: str) -> AsyncIterator[bytes]:
-        """Stream the lines of a gzip file outside the API (the daily ID exports).
+    async def read_gzip_lines(
+        self, url: str, consume: Callable[[AsyncIterator[bytes]], Awaitable[T]]
+    ) -> T:
+        """Stream the lines of a gzip file outside the API (a daily ID export) into `consume`.
 
-        Memory stays flat whatever the file's size. A missing file (403 or 404, as the
-        CDN answers before the day's export is published) raises `NotFoundError`. No API
+        Memory stays flat whatever the file's size. A cut, a truncated file or a 5xx is
+        retried from the start, through the same retry loop as every API request (so
+        `consume` must start afresh each time). A missing file (403 or 404, as the CDN
+        answers before the day's export is published) raises `NotFoundError`. No API
         credential is sent: the exports are public, and on another host.
         """
+
+        async def once() -> T:
+            return await consume(self._gzip_lines(url))
+
+        return await self._with_retries(redact_url(url), once)
+
+    async def _gzip_lines(self, url: str) -> AsyncIterator[bytes]:
         async with self._in_flight:
             try:
                 async with self._http.stream(url) as response:
@@ -248,11 +266,7 @@ class TmdbClient:
                             status=response.status,
                         )
                     if response.status != 200:
-                        raise UpstreamError(
-                            f"{redact_url(url)}: HTTP {response.status}",
-                            endpoint=url,
-                            status=response.status,
-                        )
+                        raise _Retryable(f"HTTP {response.status}", status=response.status)
                     inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
                     tail = b""
                     async for chunk in response.chunks():
@@ -263,11 +277,14 @@ class TmdbClient:
                             yield line
                     tail += inflate.flush()
                     if not inflate.eof:
-                        raise UpstreamError(f"{redact_url(url)}: truncated gzip", endpoint=url)
+                        raise _Retryable("truncated gzip", status=None)
                     if tail.strip():
                         yield tail
-            except (TransportFailure, zlib.error) as exc:
-                raise UpstreamError(f"{redact_url(url)}: {exc}", endpoint=url) from None
+            except TransportFailure as failure:
+                self.stats.errors[failure.kind] += 1
+                raise _Retryable(str(failure), status=None) from None
+            except zlib.error as exc:
+                raise _Retryable(f"corrupt gzip ({exc})", status=None) from None
 
     # ------------------------------------------------------------ internals --
 

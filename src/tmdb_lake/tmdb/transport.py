@@ -13,8 +13,9 @@ stream (multi-MB) cannot share that total; its connect and headers get `timeout`
 whole, then its body must arrive at `STREAM_MIN_BYTES_PER_S` on average after a grace of
 `timeout` (see `_AiohttpStream`).
 
-Tests inject `httpx.MockTransport` (or any object with httpx's `handle_async_request`):
-`HttpxTransport` adapts it, importing httpx only then, so httpx is a test dependency only.
+Anything with `get`, `stream` and `aclose` can stand in (the `Transport` protocol): the
+tests adapt `httpx.MockTransport` to it (tests/httpx_transport.py), so httpx is a test
+dependency only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import aiohttp
 
@@ -89,22 +90,6 @@ class Transport(Protocol):
     async def aclose(self) -> None:
         """Release the connections."""
         ...
-
-
-@runtime_checkable
-class HttpxLikeTransport(Protocol):
-    """httpx's transport interface (`httpx.MockTransport` in tests), typed without httpx."""
-
-    async def handle_async_request(self, request: Any) -> Any:
-        """Answer one `httpx.Request` with an `httpx.Response`."""
-        ...
-
-
-def as_transport(transport: Transport | HttpxLikeTransport) -> Transport:
-    """Give a `Transport`, adapting an httpx transport when that is what was injected."""
-    if isinstance(transport, HttpxLikeTransport):
-        return HttpxTransport(transport)
-    return transport
 
 
 class AiohttpTransport:
@@ -237,78 +222,3 @@ def _failure(exc: BaseException) -> TransportFailure:
     else:
         name = "NetworkError"
     return TransportFailure(f"connection failed ({name})", kind="transport")
-
-
-class HttpxTransport:
-    """Adapts an httpx transport (tests' `httpx.MockTransport`) to `Transport`."""
-
-    def __init__(self, transport: HttpxLikeTransport) -> None:
-        self._transport = transport
-
-    async def get(self, url: str, headers: Mapping[str, str], max_bytes: int) -> HttpResponse:
-        """Send through the httpx transport, with httpx's failures mapped to ours."""
-        import httpx
-
-        try:
-            response = await self._transport.handle_async_request(
-                httpx.Request("GET", url, headers=dict(headers))
-            )
-            try:
-                declared = response.headers.get("Content-Length")
-                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                    raise BodyTooLarge(int(declared), declared=True)
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise BodyTooLarge(size, declared=False)
-                    chunks.append(chunk)
-            finally:
-                await response.aclose()
-        except httpx.TransportError as exc:  # timeouts included
-            raise _httpx_failure(exc) from None
-        headers_out = {k.lower(): v for k, v in response.headers.items()}
-        return HttpResponse(response.status_code, headers_out, b"".join(chunks))
-
-    @asynccontextmanager
-    async def stream(self, url: str) -> AsyncIterator[HttpStream]:
-        """Stream through the httpx transport."""
-        import httpx
-
-        try:
-            response = await self._transport.handle_async_request(httpx.Request("GET", url))
-            try:
-                yield _HttpxStream(response)
-            finally:
-                await response.aclose()
-        except httpx.TransportError as exc:  # timeouts included
-            raise _httpx_failure(exc) from None
-
-    async def aclose(self) -> None:
-        """Close the wrapped transport."""
-        close = getattr(self._transport, "aclose", None)
-        if close is not None:
-            await close()
-
-
-def _httpx_failure(exc: Any) -> TransportFailure:
-    """Map an httpx transport error (tests' injected faults) the way `_failure` maps aiohttp's."""
-    import httpx
-
-    if isinstance(exc, httpx.TimeoutException):
-        return TransportFailure(f"timeout ({type(exc).__name__})", kind="timeout")
-    return TransportFailure(f"connection failed ({type(exc).__name__})", kind="transport")
-
-
-class _HttpxStream:
-    def __init__(self, response: Any) -> None:
-        self.status: int = response.status_code
-        self._response = response
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        if self._response.is_stream_consumed:  # httpx reads a `content=` body up front
-            yield self._response.content
-            return
-        async for chunk in self._response.aiter_raw():
-            yield chunk
