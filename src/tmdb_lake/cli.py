@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--movies", type=int, default=20_000, help="simulated catalog size")
     demo.add_argument("--series", type=int, default=5_000, help="simulated catalog size")
 
+    # --- trusted zone (issue 12): `transform` and `query`, see tmdb_lake.trusted.command ---
+    from tmdb_lake.trusted import command as trusted_command
+
+    trusted_command.add_commands(commands)
+    # --- end trusted zone ---
+
     # `simulate` is dispatched before parsing (its options are the simulator's own);
     # it is declared here so that it shows in --help.
     commands.add_parser("simulate", help="serve the TMDB simulator (tmdb-lake simulate --help)")
@@ -176,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "demo":
             return _run_demo(args, redactor)
+        if args.command in ("transform", "query"):  # trusted zone (issue 12)
+            from tmdb_lake.trusted import command as trusted_command
+
+            return trusted_command.run(args, redactor)
         settings = settings_from_args(args, dict(os.environ))
         redactor.add(
             settings.api_key,

@@ -1,0 +1,149 @@
+"""The DuckDB SQL that reads one raw (dataset, day) into a source view, typed and audited.
+
+One parse per record gives everything: the typed struct (`json_transform` with the
+declared structure), the JSON text of each top-level scalar (to test that the JSON type
+fits the declared type), and the top-level keys (for unknown fields). `json_transform`
+alone would round 12.7 into an INTEGER and read 1 as `true`; the contract does not:
+
+| declared | fits when the JSON value is |
+| --- | --- |
+| BIGINT, INTEGER | an integer number in range |
+| DOUBLE | a number |
+| BOOLEAN | `true` or `false` |
+| VARCHAR | a string |
+| DATE | a string `YYYY-MM-DD`; `""` is NULL and fits |
+| lists, objects | a list, an object (their items are cast as DuckDB casts JSON) |
+
+A value that does not fit becomes NULL and is counted for its field. Unknown top-level
+fields are kept in `_extra` (a JSON object); unknown nested fields are looked for in a
+deterministic sample of records (about one in 64), because looking into every nested
+object costs more than the whole rest of the read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from tmdb_lake.trusted.sources import RawSpec, object_nodes, structure_json, top_scalars
+
+SAMPLE_MODULO = 64
+"""A record is looked into for unknown nested fields when hash(record) % this == 0."""
+
+_FITS = {
+    "BIGINT": "regexp_full_match({v}, '-?[0-9]+')",
+    "INTEGER": "regexp_full_match({v}, '-?[0-9]+')",
+    "DOUBLE": "regexp_full_match({v}, '-?[0-9][0-9.eE+-]*')",
+    "BOOLEAN": "{v} IN ('true', 'false')",
+    "VARCHAR": "starts_with({v}, '\"')",
+    "DATE": "starts_with({v}, '\"')",
+}
+
+
+def literal(value: str) -> str:
+    """Quote a string as a SQL literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def string_list(values: Sequence[str]) -> str:
+    """Give a SQL list literal of strings."""
+    return "[" + ", ".join(literal(v) for v in values) + "]::VARCHAR[]"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def record_select(
+    spec: RawSpec,
+    files: Sequence[str],
+    fmt: str,
+    root_length: int,
+    constants: Sequence[tuple[str, str]],
+) -> str:
+    """Give the SELECT that reads `files` as records of `spec`, typed and audited.
+
+    `constants` are (column, SQL expression) pairs added to every row (lineage, media).
+    `root_length` is the length of the lake root URL, cut from each file name to give its key.
+    """
+    scalars = dict(top_scalars(spec))
+    leaves = {name: "JSON" for name in scalars}
+    structure = structure_json(spec)
+    known = list(spec)
+    nodes = object_nodes(spec)
+    source = (
+        "(SELECT NULL::JSON AS json, NULL::VARCHAR AS filename WHERE false)"
+        if not files
+        else f"read_json_objects({string_list(files)}, "
+        f"format={literal('array' if fmt == 'json' else 'newline_delimited')}, filename=true)"
+    )
+    columns: list[str] = []
+    mismatches: list[str] = []
+    for name, value in _typed_fields(spec):
+        q = _ident(name)
+        if name in scalars:
+            leaf = f"j.{q}"
+            fits = _FITS[value].format(v=leaf)
+            if value == "DATE":
+                typed = f"CASE WHEN {fits} THEN TRY_CAST(NULLIF(r.{q}, '') AS DATE) END"
+                empty = f" AND r.{q} <> ''"
+            else:
+                typed = f"CASE WHEN {fits} THEN r.{q} END"
+                empty = ""
+            columns.append(f"{typed} AS {q}")
+            mismatches.append(
+                f"CASE WHEN {leaf} IS NOT NULL AND {leaf} <> 'null' AND ({typed}) IS NULL{empty}"
+                f" THEN {literal(name)} END"
+            )
+        else:
+            columns.append(f"r.{q} AS {q}")
+    for column, expression in constants:
+        columns.append(f"{expression} AS {_ident(column)}")
+    columns.append(f"substr(filename, {root_length + 1}) AS _source_key")
+    columns.append(
+        "CASE WHEN len(u) > 0 THEN CAST(to_json(map_from_entries(list_filter("
+        """map_entries(json_transform(json, '"MAP(VARCHAR, JSON)"')), """
+        "e -> list_contains(u, e.key)))) AS VARCHAR) END AS _extra"
+    )
+    columns.append("u AS _unknown")
+    if nodes:
+        paths = string_list([node.json_path for node in nodes])
+        checks = ", ".join(
+            f"list_transform(list_filter(coalesce(nk[{i + 1}], []), x -> NOT list_contains("
+            f"{string_list(node.known)}, x)), x -> {literal(node.path + '.')} || x)"
+            for i, node in enumerate(nodes)
+        )
+        columns.append(
+            f"CASE WHEN sampled THEN flatten([{checks}]) END AS _unknown_nested"
+            if nodes
+            else "NULL::VARCHAR[] AS _unknown_nested"
+        )
+        nested_keys = f"CASE WHEN sampled THEN json_keys(json, {paths}) END AS nk"
+    else:
+        columns.append("NULL::VARCHAR[] AS _unknown_nested")
+        nested_keys = "NULL AS nk"
+    columns.append("sampled AS _sampled")
+    columns.append(
+        f"list_filter([{', '.join(mismatches)}]::VARCHAR[], x -> x IS NOT NULL) AS _mismatch"
+        if mismatches
+        else "[]::VARCHAR[] AS _mismatch"
+    )
+    leaf_structure = orjson.dumps(leaves).decode()
+    return (
+        "SELECT\n  "
+        + ",\n  ".join(columns)
+        + "\nFROM (\n  SELECT *, "
+        + nested_keys
+        + f"\n  FROM (\n    SELECT json_transform(json, {literal(structure)}) AS r,"
+        + f"\n      json_transform(json, {literal(leaf_structure)}) AS j,"
+        + f"\n      list_filter(json_keys(json), x -> NOT list_contains({string_list(known)}, x))"
+        + " AS u,"
+        + f"\n      hash(json) % {SAMPLE_MODULO} = 0 AS sampled,"
+        + f"\n      json, filename\n    FROM {source}\n  ) AS parsed\n) AS audited"
+    )
+
+
+def _typed_fields(spec: RawSpec) -> list[tuple[str, Any]]:
+    return [(name, value) for name, value in spec.items() if value != "KNOWN"]
