@@ -47,11 +47,11 @@ _PERSON = {
     "profile_path": KNOWN,
     "credit_id": "VARCHAR",
 }
-_CREDITS = {
-    "id": KNOWN,
-    "cast": [{**_PERSON, "cast_id": KNOWN, "character": "VARCHAR", "order": "INTEGER"}],
-    "crew": [{**_PERSON, "department": "VARCHAR", "job": "VARCHAR"}],
-}
+_CAST = {**_PERSON, "character": "VARCHAR", "order": "INTEGER"}
+_CREW = {**_PERSON, "department": "VARCHAR", "job": "VARCHAR"}
+# Only movie cast members carry `cast_id`.
+_MOVIE_CREDITS = {"id": KNOWN, "cast": [{**_CAST, "cast_id": KNOWN}], "crew": [_CREW]}
+_TV_CREDITS = {"id": KNOWN, "cast": [_CAST], "crew": [_CREW]}
 _GENRES = [{"id": "INTEGER", "name": "VARCHAR"}]
 _COMPANIES = [{"id": "BIGINT", "logo_path": KNOWN, "name": "VARCHAR", "origin_country": "VARCHAR"}]
 _COUNTRIES = [{"iso_3166_1": "VARCHAR", "name": "VARCHAR"}]
@@ -96,7 +96,7 @@ MOVIE: RawSpec = {
     "video": "BOOLEAN",
     "vote_average": "DOUBLE",
     "vote_count": "BIGINT",
-    "credits": _CREDITS,
+    "credits": _MOVIE_CREDITS,
     "keywords": {"id": KNOWN, "keywords": [{"id": "BIGINT", "name": "VARCHAR"}]},
     "external_ids": {
         "id": KNOWN,
@@ -161,7 +161,7 @@ SERIES: RawSpec = {
     "type": "VARCHAR",
     "vote_average": "DOUBLE",
     "vote_count": "BIGINT",
-    "credits": _CREDITS,
+    "credits": _TV_CREDITS,
     "aggregate_credits": KNOWN,
     "keywords": {"id": KNOWN, "results": [{"id": "BIGINT", "name": "VARCHAR"}]},
     "external_ids": {
