@@ -35,6 +35,7 @@ from tmdb_lake.lake.commit import bounded_gather
 from tmdb_lake.lake.storage import Storage
 from tmdb_lake.trusted.checks import run_checks
 from tmdb_lake.trusted.engine import Engine, WrittenFile
+from tmdb_lake.trusted.faults import crash_point
 from tmdb_lake.trusted.inputs import DayInputs
 from tmdb_lake.trusted.lease import dt_lease
 from tmdb_lake.trusted.manifest import TableFiles, TrustedLayout, TrustedManifest
@@ -80,6 +81,7 @@ async def build_dt(
         build_id = new_build_id()
         try:
             audit = engine.load_sources(day.inputs)
+            crash_point("loaded")
             report.unknown_fields, report.type_mismatches, report.rejected = audit_findings(
                 report.dt, audit, TABLES, first_seen
             )
@@ -99,6 +101,7 @@ async def build_dt(
                 written[table.name] = engine.write_parquet(
                     table.name, prefix, f"{table.name}_{build_id}"
                 )
+            crash_point("staged")
         finally:
             engine.reset()
         copies = [
@@ -107,6 +110,7 @@ async def build_dt(
             for f in files
         ]
         await bounded_gather(copies)
+        crash_point("copied")
         manifest = TrustedManifest(
             dt=dt,
             build_id=build_id,
@@ -128,6 +132,7 @@ async def build_dt(
             version=__version__,
         )
         await storage.put(layout.manifest_key(dt), manifest.to_json())
+        crash_point("committed")
         await finish_cleanup(storage, layout, manifest)
     report.seconds = time.monotonic() - started
     return report
@@ -145,6 +150,7 @@ async def finish_cleanup(
     if stale:
         await storage.delete(stale)
     await storage.delete(await storage.list(layout.staging_prefix(manifest.dt)))
+    crash_point("cleaned")
     clean = dataclasses.replace(manifest, cleanup_pending=False)
     await storage.put(layout.manifest_key(manifest.dt), clean.to_json())
 
