@@ -1,4 +1,4 @@
-"""`transform` and `query` on a real S3 server (SeaweedFS, SigV4 enforced), through DuckDB httpfs."""
+"""`transform` and `query` on a real S3 server (SeaweedFS, SigV4), through DuckDB httpfs."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ async def build_dt(
                 report.dt, audit, TABLES, first_seen
             )
             for model in INTERMEDIATE:
-                engine.materialize(model.name, model.sql)
+                engine.materialize_model(model)
             for table in TABLES:
                 report.tables[table.name] = engine.materialize(table.name, table.typed_sql())
             report.checks = run_checks(engine, TABLES)

@@ -167,6 +167,9 @@ class IntermediateModel:
     name: str
     description: str
     sql: str
+    unique_shortcut: tuple[str, str] | None = None
+    """(relation, key): when `key` is already unique in `relation`, the model *is* that
+    relation, and an engine may use it as is instead of running `sql` (same rows)."""
 
 
 def _quote(name: str) -> str:

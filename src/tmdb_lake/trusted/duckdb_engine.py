@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from tmdb_lake.errors import ConfigError, StorageError
+from tmdb_lake.trusted.contract import IntermediateModel
 from tmdb_lake.trusted.engine import RawInput, SourceAudit, WrittenFile
 from tmdb_lake.trusted.reading import literal, record_select
 from tmdb_lake.trusted.sources import SOURCES, SPECS, SourceName
@@ -170,6 +171,17 @@ class DuckDBEngine:
 
     # -- models, tables, checks -------------------------------------------------------------
 
+    def materialize_model(self, model: IntermediateModel) -> int:
+        """Build an intermediate model; a merge over already-unique ids is the source itself."""
+        if model.unique_shortcut is not None:
+            relation, key = model.unique_shortcut
+            duplicated = self.scalar(f"SELECT count(*) - count(DISTINCT {key}) FROM {relation}")
+            if duplicated == 0:
+                self._sql(f"CREATE OR REPLACE TEMP VIEW {model.name} AS SELECT * FROM {relation}")
+                self._relations.append(model.name)
+                return self.scalar(f"SELECT count(*) FROM {relation}")
+        return self.materialize(model.name, model.sql)
+
     def materialize(self, name: str, sql: str) -> int:
         """Create temp table `name` from `sql`; give its row count."""
         self._create(name, sql)
@@ -206,7 +218,11 @@ class DuckDBEngine:
     def reset(self) -> None:
         """Drop every relation built for the current dt."""
         for name in reversed(self._relations):
-            self._sql(f"DROP TABLE IF EXISTS {name}")
+            kind = self.db.execute(
+                "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
+            ).fetchone()
+            if kind is not None:
+                self._sql(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {name}")
         self._relations.clear()
 
     def close(self) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from tmdb_lake.lake.layout import FileFormat
+from tmdb_lake.trusted.contract import IntermediateModel
 from tmdb_lake.trusted.sources import SourceName
 
 RecordKind = Literal["discover", "details", "changes", "genres"]
@@ -87,6 +88,10 @@ class Engine(Protocol):
 
     def load_sources(self, inputs: Sequence[RawInput]) -> SourceAudit:
         """Read `inputs` (one dt) into the three source views, audited."""
+        ...
+
+    def materialize_model(self, model: IntermediateModel) -> int:
+        """Build an intermediate model (an engine may take its `unique_shortcut`); give rows."""
         ...
 
     def materialize(self, name: str, sql: str) -> int:

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from tmdb_lake.trusted.contract import LINEAGE, Column
+from tmdb_lake.trusted.contract import LINEAGE
 
-__all__ = ["LINEAGE", "LINEAGE_SQL", "child_lineage", "lineage_of"]
+__all__ = ["LINEAGE", "LINEAGE_SQL"]
 
-LINEAGE_SQL = "_run_id, _ingested_at, _source_key"
-
-
-def lineage_of(alias: str) -> str:
-    """Give the lineage columns of the row aliased `alias`, for SELECT lists."""
-    return ", ".join(f"{alias}.{column.name}" for column in LINEAGE)
-
-
-def child_lineage() -> tuple[Column, ...]:
-    """Give the lineage columns of a child table (those of the title record it comes from)."""
-    return LINEAGE
+LINEAGE_SQL = ", ".join(column.name for column in LINEAGE)
+"""The lineage columns, for SELECT lists: a child row carries its title record's lineage."""

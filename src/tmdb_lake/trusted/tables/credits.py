@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tmdb_lake.trusted.contract import Column, NotNull, Relationship, TrustedTable
-from tmdb_lake.trusted.tables._common import LINEAGE, lineage_of
+from tmdb_lake.trusted.tables._common import LINEAGE, LINEAGE_SQL
 
 
 def _cast(title: str, key: str) -> TrustedTable:
@@ -22,14 +22,16 @@ def _cast(title: str, key: str) -> TrustedTable:
         ),
         sql=f"""
 SELECT
-  t.id AS {key},
+  {key},
   c.id AS person_id,
   c.name AS name,
   c.character AS character,
   c."order" AS cast_order,
   c.credit_id AS credit_id,
-  {lineage_of("t")}
-FROM {title}_merged AS t, UNNEST(t.credits.cast) AS u(c)
+  {LINEAGE_SQL}
+FROM (
+  SELECT id AS {key}, UNNEST(credits.cast) AS c, {LINEAGE_SQL} FROM {title}_merged
+) AS u
 WHERE c.id IS NOT NULL
 """,
         checks=(NotNull((key, "person_id")), Relationship((key,), title, ("id",))),
@@ -53,14 +55,16 @@ def _crew(title: str, key: str) -> TrustedTable:
         ),
         sql=f"""
 SELECT
-  t.id AS {key},
+  {key},
   c.id AS person_id,
   c.name AS name,
   c.department AS department,
   c.job AS job,
   c.credit_id AS credit_id,
-  {lineage_of("t")}
-FROM {title}_merged AS t, UNNEST(t.credits.crew) AS u(c)
+  {LINEAGE_SQL}
+FROM (
+  SELECT id AS {key}, UNNEST(credits.crew) AS c, {LINEAGE_SQL} FROM {title}_merged
+) AS u
 WHERE c.id IS NOT NULL
 """,
         checks=(NotNull((key, "person_id")), Relationship((key,), title, ("id",))),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tmdb_lake.trusted.contract import Column, NotNull, Relationship, TrustedTable, Unique
-from tmdb_lake.trusted.tables._common import LINEAGE, lineage_of
+from tmdb_lake.trusted.tables._common import LINEAGE, LINEAGE_SQL
 
 
 def _keyword(title: str, key: str, items: str) -> TrustedTable:
@@ -19,8 +19,10 @@ def _keyword(title: str, key: str, items: str) -> TrustedTable:
             *LINEAGE,
         ),
         sql=f"""
-SELECT t.id AS {key}, k.id AS keyword_id, k.name AS name, {lineage_of("t")}
-FROM {title}_merged AS t, UNNEST(t.keywords.{items}) AS u(k)
+SELECT {key}, k.id AS keyword_id, k.name AS name, {LINEAGE_SQL}
+FROM (
+  SELECT id AS {key}, UNNEST(keywords.{items}) AS k, {LINEAGE_SQL} FROM {title}_merged
+) AS u
 WHERE k.id IS NOT NULL
 """,
         checks=(

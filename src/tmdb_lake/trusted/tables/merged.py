@@ -18,29 +18,39 @@ from __future__ import annotations
 
 from tmdb_lake.trusted.contract import IntermediateModel
 
+# The rank runs on the narrow key columns and the winners are joined back, so the wide
+# records (credits and all) are never sorted. (id, _source_key) is unique: a raw file holds
+# an id at most once.
 _RANKED = """
-SELECT *
-FROM {source}
-QUALIFY ROW_NUMBER() OVER (
-  PARTITION BY id
-  ORDER BY
-    CASE WHEN _source = 'discover' THEN 0 ELSE 1 END DESC,
-    _ingested_at DESC,
-    _run_id DESC,
-    _source_key DESC
-) = 1
+SELECT r.*
+FROM {source} AS r
+JOIN (
+  SELECT id, _source_key
+  FROM {source}
+  QUALIFY ROW_NUMBER() OVER (
+    PARTITION BY id
+    ORDER BY
+      CASE WHEN _source = 'discover' THEN 0 ELSE 1 END DESC,
+      _ingested_at DESC,
+      _run_id DESC,
+      _source_key DESC
+  ) = 1
+) AS w
+  ON r.id = w.id AND r._source_key = w._source_key
 """
 
 MOVIE_MERGED = IntermediateModel(
     name="movie_merged",
     description="One movie record per id: the winner of the merge rule.",
     sql=_RANKED.format(source="movie_record"),
+    unique_shortcut=("movie_record", "id"),
 )
 
 SERIES_MERGED = IntermediateModel(
     name="series_merged",
     description="One series record per id: the winner of the merge rule.",
     sql=_RANKED.format(source="series_record"),
+    unique_shortcut=("series_record", "id"),
 )
 
 MODELS = (MOVIE_MERGED, SERIES_MERGED)

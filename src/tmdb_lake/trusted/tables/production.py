@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tmdb_lake.trusted.contract import Column, NotNull, Relationship, TrustedTable, Unique
-from tmdb_lake.trusted.tables._common import LINEAGE, lineage_of
+from tmdb_lake.trusted.tables._common import LINEAGE, LINEAGE_SQL
 
 MOVIE_COMPANY = TrustedTable(
     name="movie_company",
@@ -24,12 +24,14 @@ MOVIE_COMPANY = TrustedTable(
     ),
     sql=f"""
 SELECT
-  t.id AS movie_id,
+  movie_id,
   c.id AS company_id,
   c.name AS name,
   c.origin_country AS origin_country,
-  {lineage_of("t")}
-FROM movie_merged AS t, UNNEST(t.production_companies) AS u(c)
+  {LINEAGE_SQL}
+FROM (
+  SELECT id AS movie_id, UNNEST(production_companies) AS c, {LINEAGE_SQL} FROM movie_merged
+) AS u
 WHERE c.id IS NOT NULL
 """,
     checks=(
@@ -51,8 +53,10 @@ MOVIE_COUNTRY = TrustedTable(
         *LINEAGE,
     ),
     sql=f"""
-SELECT t.id AS movie_id, c.iso_3166_1 AS country, c.name AS name, {lineage_of("t")}
-FROM movie_merged AS t, UNNEST(t.production_countries) AS u(c)
+SELECT movie_id, c.iso_3166_1 AS country, c.name AS name, {LINEAGE_SQL}
+FROM (
+  SELECT id AS movie_id, UNNEST(production_countries) AS c, {LINEAGE_SQL} FROM movie_merged
+) AS u
 WHERE c.iso_3166_1 IS NOT NULL
 """,
     checks=(
@@ -76,12 +80,14 @@ MOVIE_LANGUAGE = TrustedTable(
     ),
     sql=f"""
 SELECT
-  t.id AS movie_id,
+  movie_id,
   l.iso_639_1 AS language,
   l.name AS name,
   l.english_name AS english_name,
-  {lineage_of("t")}
-FROM movie_merged AS t, UNNEST(t.spoken_languages) AS u(l)
+  {LINEAGE_SQL}
+FROM (
+  SELECT id AS movie_id, UNNEST(spoken_languages) AS l, {LINEAGE_SQL} FROM movie_merged
+) AS u
 WHERE l.iso_639_1 IS NOT NULL
 """,
     checks=(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tmdb_lake.trusted.contract import Column, NotNull, Relationship, TrustedTable
-from tmdb_lake.trusted.tables._common import LINEAGE, lineage_of
+from tmdb_lake.trusted.tables._common import LINEAGE, LINEAGE_SQL
 
 _RELEASE = "release_dates.results[].release_dates[]"
 
@@ -29,16 +29,21 @@ MOVIE_RELEASE_DATE = TrustedTable(
     ),
     sql=f"""
 SELECT
-  t.id AS movie_id,
-  r.iso_3166_1 AS country,
+  movie_id,
+  country,
   d.type AS type,
   TRY_CAST(SUBSTR(d.release_date, 1, 10) AS DATE) AS release_date,
   d.certification AS certification,
   d.iso_639_1 AS language,
   d.note AS note,
-  {lineage_of("t")}
-FROM movie_merged AS t, UNNEST(t.release_dates.results) AS a(r), UNNEST(r.release_dates) AS b(d)
-WHERE r.iso_3166_1 IS NOT NULL
+  {LINEAGE_SQL}
+FROM (
+  SELECT movie_id, r.iso_3166_1 AS country, UNNEST(r.release_dates) AS d, {LINEAGE_SQL}
+  FROM (
+    SELECT id AS movie_id, UNNEST(release_dates.results) AS r, {LINEAGE_SQL} FROM movie_merged
+  ) AS per_country
+) AS per_release
+WHERE country IS NOT NULL
 """,
     checks=(NotNull(("movie_id", "country")), Relationship(("movie_id",), "movie", ("id",))),
     reads=("movie_merged",),
@@ -55,8 +60,11 @@ SERIES_CONTENT_RATING = TrustedTable(
         *LINEAGE,
     ),
     sql=f"""
-SELECT t.id AS series_id, r.iso_3166_1 AS country, r.rating AS rating, {lineage_of("t")}
-FROM series_merged AS t, UNNEST(t.content_ratings.results) AS a(r)
+SELECT series_id, r.iso_3166_1 AS country, r.rating AS rating, {LINEAGE_SQL}
+FROM (
+  SELECT id AS series_id, UNNEST(content_ratings.results) AS r, {LINEAGE_SQL}
+  FROM series_merged
+) AS u
 WHERE r.iso_3166_1 IS NOT NULL
 """,
     checks=(NotNull(("series_id", "country")), Relationship(("series_id",), "series", ("id",))),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tmdb_lake.trusted.contract import Column, NotNull, Relationship, TrustedTable, Unique
-from tmdb_lake.trusted.tables._common import LINEAGE, lineage_of
+from tmdb_lake.trusted.tables._common import LINEAGE, LINEAGE_SQL
 
 
 def _title_genre(title: str, media: str, key: str) -> TrustedTable:
@@ -23,9 +23,9 @@ def _title_genre(title: str, media: str, key: str) -> TrustedTable:
             *LINEAGE,
         ),
         sql=f"""
-SELECT t.id AS {key}, g.genre_id AS genre_id, {lineage_of("t")}
-FROM {title} AS t, UNNEST(t.genre_ids) AS g(genre_id)
-WHERE g.genre_id IS NOT NULL
+SELECT {key}, genre_id, {LINEAGE_SQL}
+FROM (SELECT id AS {key}, UNNEST(genre_ids) AS genre_id, {LINEAGE_SQL} FROM {title}) AS g
+WHERE genre_id IS NOT NULL
 """,
         checks=(
             NotNull((key, "genre_id")),
