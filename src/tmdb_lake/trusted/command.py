@@ -204,3 +204,49 @@ def _query(args: argparse.Namespace, settings: Settings, options: DuckDBOptions)
         engine.close()
     print(render_rows(names, rows, args.output))
     return EXIT_OK
+
+
+TOP_GENRES = """
+SELECT g.name AS genre, count(*) AS movies
+FROM movie_genre AS mg
+JOIN genre AS g ON g.genre_id = mg.genre_id AND g.media = 'movie' AND g.dt = mg.dt
+WHERE mg.dt = (SELECT max(dt) FROM movie_genre)
+GROUP BY g.name
+ORDER BY movies DESC, genre
+LIMIT 5
+"""
+
+
+def demo_epilogue(lake: str, work_dir: Path = Path(".tmdb-lake")) -> str:
+    """Transform a (demo) lake, then give a short query result and how to query more.
+
+    LEAD: for issue 12 E, call this at the end of `tmdb-lake demo` (after an ingest with
+    details) and print what it gives.
+    """
+    settings = load_settings({"lake": lake}, {}, {})
+    options = DuckDBOptions(work_dir=work_dir / "duckdb")
+    storage = open_lake(settings)
+    engine = open_engine(settings, options)
+    try:
+        report = asyncio.run(_with_storage(storage, transform(storage, engine, Selection())))
+    finally:
+        engine.close()
+    storage = open_lake(settings)
+    job = read_trusted_manifests(storage, TrustedLayout())
+    manifests = asyncio.run(_with_storage(storage, job))
+    engine = open_engine(settings, options)
+    try:
+        create_views(engine, list(manifests.values()))
+        names, rows = engine.query(TOP_GENRES)
+    finally:
+        engine.close()
+    return "\n".join(
+        [
+            render(report.as_dict()),
+            "",
+            "top genres of the last day (tmdb-lake query):",
+            render_rows(names, rows, "table"),
+            "",
+            f'query more: tmdb-lake query --lake {lake} "SELECT * FROM movie LIMIT 10"',
+        ]
+    )
