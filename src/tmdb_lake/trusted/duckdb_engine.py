@@ -96,7 +96,10 @@ class DuckDBEngine:
         self.db.execute("SET TimeZone = 'UTC'")
         if s3 is not None:
             load_httpfs(self.db)
-            self.db.execute(s3_secret_sql(s3))
+            try:
+                self.db.execute(s3_secret_sql(s3))
+            except duckdb.Error:  # its message could quote the statement, credentials and all
+                raise ConfigError("DuckDB refused the S3 settings of the lake") from None
 
     # -- sources ---------------------------------------------------------------------------
 
