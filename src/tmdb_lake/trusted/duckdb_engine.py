@@ -28,7 +28,12 @@ import duckdb
 from tmdb_lake.errors import ConfigError, StorageError
 from tmdb_lake.trusted.contract import IntermediateModel
 from tmdb_lake.trusted.engine import RawInput, SourceAudit, WrittenFile
-from tmdb_lake.trusted.reading import literal, record_select
+from tmdb_lake.trusted.reading import (
+    literal,
+    mismatch_counts_sql,
+    null_mismatches_sql,
+    record_select,
+)
 from tmdb_lake.trusted.sources import SOURCES, SPECS, SourceName
 
 DEFAULT_MEMORY_LIMIT = "1GB"
@@ -166,11 +171,13 @@ class DuckDBEngine:
         ).fetchall():
             audit.unknown_sampled.append((source, str(name), int(count), str(first)))
         audit.sampled_records += self.scalar(f"SELECT count(*) FROM {view} WHERE _sampled")
-        for name, count in self.db.execute(
-            f"SELECT f, count(*) FROM (SELECT unnest(_mismatch) AS f FROM {view}) "
-            f"GROUP BY f ORDER BY f"
-        ).fetchall():
-            audit.mismatched.append((source, str(name), int(count)))
+        fields, sql = mismatch_counts_sql(SPECS[source], view)
+        counts = self._sql(sql).fetchone() or ()
+        for name, count in zip(fields, counts, strict=True):
+            if count:
+                audit.mismatched.append((source, name, int(count)))
+                self._sql(null_mismatches_sql(SPECS[source], view, name))
+        self._sql(f"ALTER TABLE {view} DROP COLUMN _leaves")
 
     # -- models, tables, checks -------------------------------------------------------------
 
