@@ -82,3 +82,16 @@ def test_every_table_selects_exactly_its_declared_columns_in_order() -> None:
         assert [row[0] for row in described] == list(table.column_names), table.name
         typed = db.execute(f"DESCRIBE {table.typed_sql()}").fetchall()
         assert [row[1] for row in typed] == [c.type for c in table.columns], table.name
+
+
+def test_the_cli_does_not_import_duckdb_until_a_trusted_command_runs() -> None:
+    import subprocess
+    import sys
+
+    from support import clean_env  # type: ignore[import-not-found]
+
+    code = "import sys, tmdb_lake.cli as c; c.build_parser(); print('duckdb' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True
+    )
+    assert done.stdout.strip() == "False"

@@ -22,21 +22,19 @@ import sys
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import orjson
+from typing import TYPE_CHECKING, Any
 
 from tmdb_lake.errors import EXIT_FAILED, EXIT_OK, ConfigError, TmdbLakeError
-from tmdb_lake.lake.storage import Storage
-from tmdb_lake.redact import Redactor
-from tmdb_lake.run import open_lake
 from tmdb_lake.settings import Secret, Settings, load_settings, read_dotenv
-from tmdb_lake.trusted.duckdb_engine import DuckDBEngine, DuckDBOptions, S3Access
-from tmdb_lake.trusted.manifest import TrustedLayout
-from tmdb_lake.trusted.quality import render
-from tmdb_lake.trusted.query import create_views, render_rows
-from tmdb_lake.trusted.transform import Selection, read_trusted_manifests, transform
+
+if TYPE_CHECKING:
+    from tmdb_lake.lake.storage import Storage
+    from tmdb_lake.redact import Redactor
+    from tmdb_lake.trusted.duckdb_engine import DuckDBEngine, DuckDBOptions
+    from tmdb_lake.trusted.transform import Selection
+
+# DuckDB and the engine are imported when a trusted command runs, not when the CLI builds
+# its parser: importing duckdb costs about half a second that `ingest` must not pay.
 
 COMMANDS = ("transform", "query")
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
@@ -100,6 +98,8 @@ def run(args: argparse.Namespace, redactor: Redactor) -> int:
 
 def duckdb_options(args: argparse.Namespace, environ: Mapping[str, str | None]) -> DuckDBOptions:
     """Give DuckDB's resources from flags, then the environment, then defaults."""
+    from tmdb_lake.trusted.duckdb_engine import DuckDBOptions
+
     memory = args.memory_limit or environ.get("TMDB_LAKE_DUCKDB_MEMORY_LIMIT") or "1GB"
     if not _MEMORY.match(memory.strip()):
         raise ConfigError(f"--memory-limit {memory!r} is not a size like 1GB or 512MB")
@@ -117,6 +117,8 @@ def duckdb_options(args: argparse.Namespace, environ: Mapping[str, str | None]) 
 
 def open_engine(settings: Settings, options: DuckDBOptions) -> DuckDBEngine:
     """Open DuckDB on the lake the settings point at (a folder, or S3 through httpfs)."""
+    from tmdb_lake.trusted.duckdb_engine import DuckDBEngine, S3Access
+
     lake = settings.lake
     if lake.lower().startswith("s3://"):
         bucket, _, prefix = lake[5:].partition("/")
@@ -141,6 +143,8 @@ def _reveal(value: Secret | None) -> str | None:
 
 
 def _selection(args: argparse.Namespace) -> Selection:
+    from tmdb_lake.trusted.transform import Selection
+
     def day(flag: str, raw: str | None) -> date | None:
         if raw is None:
             return None
@@ -159,6 +163,12 @@ def _selection(args: argparse.Namespace) -> Selection:
 
 
 def _transform(args: argparse.Namespace, settings: Settings, options: DuckDBOptions) -> int:
+    import orjson
+
+    from tmdb_lake.run import open_lake
+    from tmdb_lake.trusted.quality import render
+    from tmdb_lake.trusted.transform import transform
+
     selection = _selection(args)
     storage = open_lake(settings)
     engine = open_engine(settings, options)
@@ -190,6 +200,13 @@ async def _with_storage(storage: Storage, job: Any) -> Any:
 
 
 def _query(args: argparse.Namespace, settings: Settings, options: DuckDBOptions) -> int:
+    import duckdb
+
+    from tmdb_lake.run import open_lake
+    from tmdb_lake.trusted.manifest import TrustedLayout
+    from tmdb_lake.trusted.query import create_views, render_rows
+    from tmdb_lake.trusted.transform import read_trusted_manifests
+
     storage = open_lake(settings)
     job = read_trusted_manifests(storage, TrustedLayout())
     manifests = asyncio.run(_with_storage(storage, job))
@@ -223,6 +240,13 @@ def demo_epilogue(lake: str, work_dir: Path = Path(".tmdb-lake")) -> str:
     LEAD: for issue 12 E, call this at the end of `tmdb-lake demo` (after an ingest with
     details) and print what it gives.
     """
+    from tmdb_lake.run import open_lake
+    from tmdb_lake.trusted.duckdb_engine import DuckDBOptions
+    from tmdb_lake.trusted.manifest import TrustedLayout
+    from tmdb_lake.trusted.quality import render
+    from tmdb_lake.trusted.query import create_views, render_rows
+    from tmdb_lake.trusted.transform import Selection, read_trusted_manifests, transform
+
     settings = load_settings({"lake": lake}, {}, {})
     options = DuckDBOptions(work_dir=work_dir / "duckdb")
     storage = open_lake(settings)
