@@ -216,7 +216,7 @@ def measure(
         "peak_rss_mb": round(peak, 1),
         "exit": proc.returncode,
         "stderr_tail": err.decode(errors="replace")[-400:] if proc.returncode else "",
-        "stdout_tail": out.decode(errors="replace")[-300:],
+        "stdout": out.decode(errors="replace"),
     }
 
 
@@ -320,7 +320,7 @@ def main() -> None:
                 f"generated {args.records:,} details ({fmt}) in {time.monotonic() - t0:.0f} s",
                 flush=True,
             )
-        for tool in args.tools.split(","):
+        for tool in filter(None, args.tools.split(",")):
             row = {
                 "scenario": "S5",
                 "tool": tool,
@@ -328,6 +328,7 @@ def main() -> None:
                 "records": args.records,
                 **run_tool(tool, lake, fmt, args.out),
             }
+            row.pop("stdout")
             print(json.dumps(row), flush=True)
             results.append(row)
         if args.s6:
@@ -341,6 +342,10 @@ def main() -> None:
                     "20240502T060000Z-bench001",
                     catalog_size,
                 )
+            # repeatable: forget an earlier S6 build of the changes day (the big day stays built)
+            (lake / f"trusted/TMDB/_manifests/dt={CHANGES_DAY.isoformat()}.json").unlink(
+                missing_ok=True
+            )
             command = [
                 sys.executable,
                 "-m",
@@ -357,9 +362,8 @@ def main() -> None:
                     "TMDB_LAKE_WORK_DIR": str(args.out / ".work"),
                 },
             )
-            built = (
-                json.loads(row["stdout_tail"] or "{}").get("built") if row["exit"] == 0 else None
-            )
+            summary = json.loads(row.pop("stdout") or "{}") if row["exit"] == 0 else {}
+            built = summary.get("built")
             row = {
                 "scenario": "S6",
                 "tool": "tmdb-lake",
