@@ -45,6 +45,9 @@ MAX_BYTES = 5 * 1024 * 1024
 RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 )
+# The trusted zone's engine (`tmdb-lake transform`): 80 MB unpacked, never imported by the
+# ingest handlers, and shipped to Lambda as a container image or layer (docs/lake.md).
+TRANSFORM_ONLY = frozenset({"duckdb", "duckdb-extension-httpfs"})
 # Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34); 3.11 and
 # older run on Amazon Linux 2 (glibc 2.26), which manylinux2014 (2.17) fits.
 PLATFORMS = {
@@ -88,7 +91,7 @@ def runtime_requirements(wheel: Path) -> list[str]:
         marker = requirement.partition(";")[2]
         if re.search(r"\bextra\s*==", marker):
             continue
-        if requirement_name(requirement) in RUNTIME_PROVIDED:
+        if requirement_name(requirement) in RUNTIME_PROVIDED | TRANSFORM_ONLY:
             continue
         keep.append(requirement.strip())
     return keep

@@ -114,9 +114,16 @@ def run_demo(args: argparse.Namespace, redactor: Redactor) -> int:
         register(redactor, settings)
         report = asyncio.run(_ingest(settings, args, redactor))
     print_report(report, args, redactor)
+    if not report.complete:
+        return EXIT_FAILED
     if not args.json:
-        print(f"\nfiles are under {report.lake}/raw/TMDB/JSON/")
-    return EXIT_OK if report.complete else EXIT_FAILED
+        print(f"\nraw files are under {report.lake}/raw/TMDB/JSON/\n")
+        from tmdb_lake.settings import EngineSettings, LakeSettings
+        from tmdb_lake.trusted.session import demo_epilogue
+
+        lake = {name: getattr(settings, name) for name in LakeSettings.__dataclass_fields__}
+        print(redactor.redact(demo_epilogue(EngineSettings(**lake))))
+    return EXIT_OK
 
 
 INGEST = Command(
@@ -137,5 +144,6 @@ DEMO = Command(
     groups=INGEST_GROUPS,
     run=run_demo,
     add_arguments=_add_demo_flags,
-    defaults={"lake": DEMO_LAKE},
+    # The bundled simulator has no rate limit: the demo need not keep to TMDB's 40/s.
+    defaults={"lake": DEMO_LAKE, "details": "true", "rate_limit": "500"},
 )

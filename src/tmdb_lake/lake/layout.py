@@ -10,6 +10,17 @@ raw/TMDB/_staging/<run_key>/<run_id>/...                     that run's plan, ch
 raw/TMDB/_state/<name>.json                                  incremental state
 ```
 
+The zones of tables (trusted, refined) are laid out by `TablesLayout`:
+
+```
+<zone>/TMDB/PARQUET/<table>/dt=YYYY-MM-DD/<table>_<build_id>_<n>.parquet   data (zstd)
+<zone>/TMDB/_manifests/dt=YYYY-MM-DD.json                                  one per dt
+<zone>/TMDB/_staging/dt=YYYY-MM-DD/<build_id>/...                          a build in progress
+<zone>/TMDB/_reports/YYYY/MM/DD/<transform_id>.json                        drift and quality
+<zone>/TMDB/_state/<name>.json                                             e.g. fields first seen
+<zone>/TMDB/_leases/tables/<YYYY-MM-DD>/<generation>.json                  a dt's lease
+```
+
 The data keys follow the data-lake rule `<layer>/<source>/<format>/<dataset>/<YYYY>/<MM>/<DD>/`
 that the original script served. The raw zone keeps the source format, so the format
 folder is `JSON` for both `.json` and `.jsonl` files.
@@ -216,4 +227,66 @@ class LakeLayout:
 
     def state_key(self, name: str) -> str:
         """Give the key of one piece of incremental state (e.g. the last changes run)."""
+        return f"{self.root}_state/{_segment(name, 'state name')}.json"
+
+
+@dataclass(frozen=True)
+class TablesLayout:
+    """Builds every key of a zone of Parquet tables (`trusted`, `refined`)."""
+
+    zone: str = "trusted"
+    source: str = "TMDB"
+
+    @property
+    def root(self) -> str:
+        """Give the prefix every key of the zone starts with."""
+        return f"{self.zone}/{self.source}/"
+
+    @property
+    def leases(self) -> LakeLayout:
+        """Give the layout that builds the zone's lease keys (the raw zone's lease scheme)."""
+        return LakeLayout(layer=self.zone, source=self.source, format_folder="PARQUET")
+
+    def table_prefix(self, table: str) -> str:
+        """Give the folder of one table: `trusted/TMDB/PARQUET/movie/`."""
+        return f"{self.root}PARQUET/{_segment(table, 'table')}/"
+
+    def partition_prefix(self, table: str, dt: date) -> str:
+        """Give the folder of one (table, dt), hive style: `.../movie/dt=2024-05-01/`."""
+        return f"{self.table_prefix(table)}dt={dt.isoformat()}/"
+
+    def data_key(self, table: str, dt: date, build_id: str, part: int) -> str:
+        """Give the key of one published file of a (table, dt): unique per build."""
+        name = f"{table}_{_segment(build_id, 'build id')}_{part}.parquet"
+        return self.partition_prefix(table, dt) + name
+
+    def manifest_prefix(self) -> str:
+        """Give the folder of the per-dt manifests."""
+        return f"{self.root}_manifests/"
+
+    def manifest_key(self, dt: date) -> str:
+        """Give the key of one dt's manifest: the commit point of its tables."""
+        return f"{self.manifest_prefix()}dt={dt.isoformat()}.json"
+
+    def parse_manifest_key(self, key: str) -> date | None:
+        """Give the dt of a manifest key, or None when `key` is not one."""
+        name = key.removeprefix(self.manifest_prefix())
+        if name == key or not name.startswith("dt=") or not name.endswith(".json"):
+            return None
+        try:
+            return date.fromisoformat(name[3:-5])
+        except ValueError:
+            return None
+
+    def staging_prefix(self, dt: date, build_id: str | None = None) -> str:
+        """Give the staging folder of a dt, or of one build of it."""
+        base = f"{self.root}_staging/dt={dt.isoformat()}/"
+        return base if build_id is None else f"{base}{_segment(build_id, 'build id')}/"
+
+    def report_key(self, transform_id: str, day: date) -> str:
+        """Give the key of one command's drift and quality report."""
+        return f"{self.root}_reports/{day:%Y/%m/%d}/{_segment(transform_id, 'report id')}.json"
+
+    def state_key(self, name: str) -> str:
+        """Give the key of one piece of the zone's state."""
         return f"{self.root}_state/{_segment(name, 'state name')}.json"

@@ -9,8 +9,10 @@ loading.py   load(cls, groups, cli, environ, dotenv), read_dotenv
 """
 
 from tmdb_lake.settings.loading import (
+    ENGINE_GROUPS,
     INGEST_GROUPS,
     LAKE_GROUPS,
+    TRANSFORM_GROUPS,
     default_text,
     load,
     load_settings,
@@ -20,15 +22,28 @@ from tmdb_lake.settings.loading import (
 from tmdb_lake.settings.model import (
     DEFAULT_API_URL,
     DEFAULT_EXPORTS_URL,
+    EngineSettings,
     LakeSettings,
     Settings,
+    TransformSettings,
 )
-from tmdb_lake.settings.options import INGEST, LAKE, LEASES, TMDB, Option, OptionGroup
+from tmdb_lake.settings.options import (
+    ENGINE,
+    INGEST,
+    LAKE,
+    LEASES,
+    TMDB,
+    TRANSFORM,
+    Option,
+    OptionGroup,
+)
 from tmdb_lake.settings.parsers import MAX_APPENDS, MAX_RECORDS_PER_FILE, RunMode
 
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_EXPORTS_URL",
+    "ENGINE",
+    "ENGINE_GROUPS",
     "INGEST",
     "INGEST_GROUPS",
     "LAKE",
@@ -37,11 +52,15 @@ __all__ = [
     "MAX_APPENDS",
     "MAX_RECORDS_PER_FILE",
     "TMDB",
+    "TRANSFORM",
+    "TRANSFORM_GROUPS",
+    "EngineSettings",
     "LakeSettings",
     "Option",
     "OptionGroup",
     "RunMode",
     "Settings",
+    "TransformSettings",
     "default_text",
     "load",
     "load_settings",

@@ -14,13 +14,24 @@ from typing import Any, TypeVar
 
 from tmdb_lake.errors import ConfigError
 from tmdb_lake.settings.model import LakeSettings, Settings
-from tmdb_lake.settings.options import INGEST, LAKE, LEASES, TMDB, Option, OptionGroup
+from tmdb_lake.settings.options import (
+    ENGINE,
+    INGEST,
+    LAKE,
+    LEASES,
+    TMDB,
+    TRANSFORM,
+    Option,
+    OptionGroup,
+)
 from tmdb_lake.settings.parsers import parse_lake
 
 T = TypeVar("T", bound=LakeSettings)
 
 INGEST_GROUPS: tuple[OptionGroup, ...] = (LAKE, TMDB, LEASES, INGEST)
 LAKE_GROUPS: tuple[OptionGroup, ...] = (LAKE,)
+ENGINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE)
+TRANSFORM_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, LEASES, TRANSFORM)
 
 
 def options_of(groups: Sequence[OptionGroup]) -> list[Option]:

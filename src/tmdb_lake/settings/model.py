@@ -165,3 +165,41 @@ class Settings(LakeSettings):
                 "no TMDB credential: set TMDB_ACCESS_TOKEN (v4 read access token) "
                 "or TMDB_API_KEY (v3 key), in the environment or in .env"
             )
+
+
+@dataclass(frozen=True)
+class EngineSettings(LakeSettings):
+    """The lake, and how the embedded engine (DuckDB) may use this machine."""
+
+    memory_limit: str = "1GB"
+    threads: int | None = None
+    work_dir: Path = Path(".tmdb-lake")
+
+
+@dataclass(frozen=True)
+class TransformSettings(EngineSettings):
+    """A `transform` (or `refine`): which days, and how to take the days' leases."""
+
+    wait: float = 0.0
+    lease_ttl: float = 120.0
+    day: date | None = None
+    since: date | None = None
+    until: date | None = None
+    full: bool = False
+    warn_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.day is not None and (self.since is not None or self.until is not None):
+            raise ConfigError("--date selects one day: do not combine it with --since/--until")
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise ConfigError(f"--since {self.since} is after --until {self.until}")
+
+    @property
+    def first_day(self) -> date | None:
+        """Give the first raw day selected (None: from the first there is)."""
+        return self.day or self.since
+
+    @property
+    def last_day(self) -> date | None:
+        """Give the last raw day selected (None: up to the last there is)."""
+        return self.day or self.until

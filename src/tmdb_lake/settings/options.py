@@ -306,3 +306,71 @@ INGEST: OptionGroup = (
         "replace a day's dataset that a different ingest definition published",
     ),
 )
+
+ENGINE: OptionGroup = (
+    Option(
+        "memory_limit",
+        ("TMDB_LAKE_DUCKDB_MEMORY_LIMIT",),
+        p.parse_memory,
+        "DuckDB's memory limit; past it, DuckDB spills to --work-dir",
+        "--memory-limit",
+        "SIZE",
+    ),
+    Option(
+        "threads",
+        ("TMDB_LAKE_DUCKDB_THREADS",),
+        p.parse_optional_positive_int,
+        "DuckDB threads",
+        "--threads",
+        "N",
+        default_note="every core",
+    ),
+    Option(
+        "work_dir",
+        ("TMDB_LAKE_WORK_DIR",),
+        p.parse_path,
+        "DuckDB's extensions and spill files",
+        "--work-dir",
+        "DIR",
+    ),
+)
+
+TRANSFORM: OptionGroup = (
+    Option(
+        "day",
+        ("TMDB_LAKE_TRANSFORM_DATE",),
+        p.parse_optional_date,
+        "only this raw day",
+        "--date",
+        "DATE",
+        default_note="every raw day not transformed yet",
+    ),
+    Option(
+        "since",
+        ("TMDB_LAKE_TRANSFORM_SINCE",),
+        p.parse_optional_date,
+        "raw days from this one",
+        "--since",
+        "DATE",
+    ),
+    Option(
+        "until",
+        ("TMDB_LAKE_TRANSFORM_UNTIL",),
+        p.parse_optional_date,
+        "raw days up to this one",
+        "--until",
+        "DATE",
+    ),
+    Option(
+        "full",
+        ("TMDB_LAKE_TRANSFORM_FULL",),
+        p.parse_bool,
+        "rebuild the selected days even when they are up to date",
+    ),
+    Option(
+        "warn_only",
+        ("TMDB_LAKE_WARN_ONLY",),
+        p.parse_bool,
+        "publish even when a data check fails (exit 0; the report says which)",
+    ),
+)

@@ -239,3 +239,19 @@ def parse_secret(name: str, raw: str) -> Secret | None:
 def parse_optional_str(name: str, raw: str) -> str | None:
     """Give the text, or None for ''."""
     return raw.strip() or None
+
+
+_SIZE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def parse_memory(name: str, raw: str) -> str:
+    """Give a memory size like 1GB or 512MB (DuckDB's `memory_limit`)."""
+    value = raw.strip()
+    if not _SIZE.match(value):
+        raise ConfigError(f"{name} {raw!r} is not a size like 1GB or 512MB")
+    return value
+
+
+def parse_optional_positive_int(name: str, raw: str) -> int | None:
+    """Give a whole number of at least 1, or None for ''."""
+    return parse_positive_int(name, raw) if raw.strip() else None

@@ -1,0 +1,93 @@
+"""`tmdb-lake transform` and `tmdb-lake query`: the trusted zone, and SQL over it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import orjson
+
+from tmdb_lake.commands.base import Command, flag_const, register
+from tmdb_lake.errors import EXIT_FAILED, EXIT_OK
+from tmdb_lake.redact import Redactor
+from tmdb_lake.settings import (
+    ENGINE_GROUPS,
+    TRANSFORM_GROUPS,
+    EngineSettings,
+    TransformSettings,
+)
+
+
+def _add_transform_flags(parser: argparse.ArgumentParser) -> None:
+    flag_const(parser, "--full", "full", "rebuild the selected days even when up to date")
+    flag_const(parser, "--warn-only", "warn_only", "publish even when a data check fails (exit 0)")
+
+
+def _add_query_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sql", help="the SQL to run (DuckDB's dialect)")
+    parser.add_argument(
+        "--format",
+        dest="output",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="how to print the rows (default: table)",
+    )
+
+
+def run_transform(args: argparse.Namespace, redactor: Redactor) -> int:
+    """Run `tmdb-lake transform`: exit 1 naming the check when a data check fails."""
+    settings: TransformSettings = TRANSFORM.load_settings(args)
+    register(redactor, settings)
+    from tmdb_lake.trusted.quality import render
+    from tmdb_lake.trusted.session import transform_lake
+
+    report = transform_lake(settings)
+    summary = report.as_dict()
+    if args.json:
+        print(orjson.dumps(summary).decode())
+    elif not args.quiet:
+        print(redactor.redact(render(summary)))
+    for day in report.failed:
+        for check in day.failed_checks:
+            sys.stderr.write(
+                f"tmdb-lake: check failed on dt={day.dt}: {check.table}: {check.check} "
+                f"({check.offending} rows); nothing of that dt was published "
+                "(--warn-only publishes anyway)\n"
+            )
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def run_query(args: argparse.Namespace, redactor: Redactor) -> int:
+    """Run `tmdb-lake query "SQL"` and print the rows."""
+    settings: EngineSettings = QUERY.load_settings(args)
+    register(redactor, settings)
+    from tmdb_lake.trusted.query import render_rows
+    from tmdb_lake.trusted.session import query_lake
+
+    names, rows = query_lake(settings, args.sql)
+    print(redactor.redact(render_rows(names, rows, args.output)))
+    return EXIT_OK
+
+
+TRANSFORM = Command(
+    name="transform",
+    help="build the trusted zone (typed Parquet tables) from the raw zone",
+    description="Build trusted/TMDB/PARQUET/<table>/dt=YYYY-MM-DD/ from the raw zone's "
+    "committed runs: incremental by default (every raw day whose newest manifest was not "
+    "transformed yet).",
+    settings=TransformSettings,
+    groups=TRANSFORM_GROUPS,
+    run=run_transform,
+    add_arguments=_add_transform_flags,
+)
+
+QUERY = Command(
+    name="query",
+    help="run SQL over the trusted tables (each a view named after its table)",
+    description='Run DuckDB SQL over the lake tables, e.g. tmdb-lake query "SELECT count(*) '
+    'FROM movie"',
+    settings=EngineSettings,
+    groups=ENGINE_GROUPS,
+    run=run_query,
+    add_arguments=_add_query_flags,
+)

@@ -1,0 +1,186 @@
+"""Build and publish one dt: the trusted zone's exactly-once protocol.
+
+Under the dt's lease:
+
+1. remove what a crashed build of this dt left in `_staging/dt=<dt>/`;
+2. the engine loads the day's raw inputs, builds the intermediate models and every
+   table, and the declared checks run; a failed check stops here (nothing published)
+   unless `warn_only`;
+3. each table is written to `_staging/dt=<dt>/<build_id>/` (new, uniquely named files);
+4. the staged files are copied to their final keys in the partition folders
+   (`<table>_<build_id>_<n>.parquet`: never an existing name);
+5. the dt's trusted manifest is written (one atomic put): the commit point for manifest
+   readers, with `cleanup_pending: true`;
+6. files of the partition folders that the manifest does not list (the previous build,
+   or a crashed one) are removed, then the staging folder;
+7. the manifest is written again with `cleanup_pending: false`.
+
+A crash anywhere leaves either the old manifest (the dt is still stale: the next run
+rebuilds it and step 6 removes the orphans) or the new one with `cleanup_pending` (the
+next run finishes steps 6-7). Glob readers of a partition folder see the old files until
+step 4, old and new files between steps 4 and 6 (duplicates, for the time a few copies
+and deletes take), then only the new ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from tmdb_lake import __version__
+from tmdb_lake.concurrency import gather_all
+from tmdb_lake.lake.layout import TablesLayout
+from tmdb_lake.lake.lease import LeaseSet, Partition
+from tmdb_lake.lake.storage import Storage
+from tmdb_lake.trusted.checks import run_checks
+from tmdb_lake.trusted.engine import Engine, WrittenFile
+from tmdb_lake.trusted.faults import crash_point
+from tmdb_lake.trusted.inputs import DayInputs
+from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy, dt_lease
+from tmdb_lake.trusted.manifest import TableFiles, TrustedManifest
+from tmdb_lake.trusted.quality import DtReport, audit_findings
+from tmdb_lake.trusted.tables import CONTRACT_ID, INTERMEDIATE, TABLES
+
+
+def new_build_id(now: datetime | None = None) -> str:
+    """Give an id that sorts by time and never repeats."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+COPY_CONCURRENCY = 32
+
+
+def is_current(day: DayInputs, manifest: TrustedManifest | None) -> bool:
+    """Tell whether a dt's trusted build matches the raw day's current manifests."""
+    return (
+        manifest is not None
+        and manifest.contract_id == CONTRACT_ID
+        and manifest.fingerprint() == day.fingerprint()
+    )
+
+
+async def build_dt(
+    day: DayInputs,
+    engine: Engine,
+    storage: Storage,
+    layout: TablesLayout,
+    *,
+    warn_only: bool,
+    first_seen: dict[str, Any],
+    report_key: str,
+    policy: LeasePolicy,
+    rebuild: bool = False,
+) -> DtReport:
+    """Build, check and publish every trusted table of one dt."""
+    started = time.monotonic()
+    dt = day.day
+    report = DtReport(
+        dt=dt.isoformat(),
+        status="built",
+        inputs=[_input_dict(i) for i in day.inputs],
+        skipped_datasets=list(day.skipped),
+    )
+    async with dt_lease(storage, layout, dt, policy) as lease:
+        stored = await storage.get(layout.manifest_key(dt))
+        current = TrustedManifest.from_json(stored, layout.manifest_key(dt)) if stored else None
+        if is_current(day, current) and not rebuild:
+            report.status = "up-to-date"  # another transform built it while this one waited
+            return report
+        await storage.delete(await storage.list(layout.staging_prefix(dt)))
+        build_id = new_build_id()
+        try:
+            audit = engine.load_sources(day.inputs)
+            crash_point("loaded")
+            report.unknown_fields, report.type_mismatches, report.rejected = audit_findings(
+                report.dt, audit, TABLES, first_seen
+            )
+            for model in INTERMEDIATE:
+                engine.materialize_model(model)
+            for table in TABLES:
+                report.tables[table.name] = engine.materialize(table.name, table.typed_sql())
+            report.checks = run_checks(engine, TABLES)
+            if report.failed_checks:
+                report.status = "built-with-warnings" if warn_only else "failed"
+                if not warn_only:
+                    report.seconds = time.monotonic() - started
+                    return report
+            written: dict[str, list[WrittenFile]] = {}
+            for table in TABLES:
+                prefix = f"{layout.staging_prefix(dt, build_id)}{table.name}/"
+                written[table.name] = engine.write_parquet(
+                    table.name, prefix, f"{table.name}_{build_id}"
+                )
+            crash_point("staged")
+        finally:
+            engine.reset()
+        finals = {
+            table: [(f, layout.data_key(table, dt, build_id, n)) for n, f in enumerate(files)]
+            for table, files in written.items()
+        }
+        copies = (storage.copy(f.key, final) for pairs in finals.values() for f, final in pairs)
+        await gather_all(copies, limit=COPY_CONCURRENCY)
+        crash_point("copied")
+        manifest = TrustedManifest(
+            dt=dt,
+            build_id=build_id,
+            built_at=_now(),
+            contract_id=CONTRACT_ID,
+            engine=engine.name,
+            inputs=tuple(report.inputs),
+            tables={
+                table: TableFiles(
+                    sum(f.rows for f, _ in pairs), tuple((final, f.rows) for f, final in pairs)
+                )
+                for table, pairs in finals.items()
+            },
+            checks=tuple(c.to_dict() for c in report.checks),
+            lease_generation=lease.generations[Partition(LEASED_DATASET, dt)],
+            cleanup_pending=True,
+            report_key=report_key,
+            version=__version__,
+        )
+        await lease.verify()  # a transform paused past its lease must not publish
+        await storage.put(layout.manifest_key(dt), manifest.to_json())
+        crash_point("committed")
+        await finish_cleanup(storage, layout, manifest, lease)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+async def finish_cleanup(
+    storage: Storage, layout: TablesLayout, manifest: TrustedManifest, lease: LeaseSet
+) -> None:
+    """Remove what the manifest does not list from its partition folders, then mark it clean."""
+    keep = manifest.keys()
+    stale: list[str] = []
+    for table in TABLES:
+        prefix = layout.partition_prefix(table.name, manifest.dt)
+        stale += [key for key in await storage.list(prefix) if key not in keep]
+    if stale:
+        await lease.verify()
+        await storage.delete(stale)
+    await storage.delete(await storage.list(layout.staging_prefix(manifest.dt)))
+    crash_point("cleaned")
+    clean = dataclasses.replace(manifest, cleanup_pending=False)
+    await storage.put(layout.manifest_key(manifest.dt), clean.to_json())
+
+
+def _input_dict(item: Any) -> dict[str, Any]:
+    return {
+        "dataset": item.dataset,
+        "kind": item.kind,
+        "source": item.source,
+        "media": item.media,
+        "run_id": item.run_id,
+        "manifest_key": item.manifest_key,
+        "records": item.records,
+        "files": len(item.files),
+    }

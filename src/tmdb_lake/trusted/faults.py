@@ -1,0 +1,22 @@
+"""Fault hooks for the crash tests: stop a build at a named point, as SIGKILL or Ctrl-C would.
+
+`TMDB_LAKE_TRUSTED_CRASH_AT=<point>` kills the process with SIGKILL there (nothing runs
+after it: no `finally`, no cleanup), `TMDB_LAKE_TRUSTED_INTERRUPT_AT=<point>` raises
+KeyboardInterrupt there. Points, in build order: `loaded`, `staged`, `copied`,
+`committed`, `cleaned`. Unset (always, outside tests), they do nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+POINTS = ("loaded", "staged", "copied", "committed", "cleaned")
+
+
+def crash_point(name: str) -> None:
+    """Die here if the environment asks for it."""
+    if os.environ.get("TMDB_LAKE_TRUSTED_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("TMDB_LAKE_TRUSTED_INTERRUPT_AT") == name:
+        raise KeyboardInterrupt
