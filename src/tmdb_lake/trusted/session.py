@@ -102,8 +102,8 @@ def query_lake(settings: EngineSettings, sql: str) -> tuple[list[str], list[tupl
 
 def demo_epilogue(settings: EngineSettings) -> str:
     """Transform a (demo) lake, then give a short query result and how to query more."""
-    from tmdb_lake.trusted.query import render_rows
     from tmdb_lake.trusted.quality import render
+    from tmdb_lake.trusted.query import render_rows
 
     transform_settings = TransformSettings(
         **{name: getattr(settings, name) for name in EngineSettings.__dataclass_fields__}
