@@ -14,10 +14,11 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 
+from tmdb_lake.lake.checkpoint import ShardCheckpoint
 from tmdb_lake.settings import Settings
 from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, DiscoverQuery, MediaType
 
@@ -185,107 +186,6 @@ class PlanRecord:
         return cls(tuple(shard_from_dict(s) for s in raw["shards"]), dict(raw.get("info", {})))
 
 
-Endpoint = Literal["discover", "details", "changes", "genres"]
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """One dataset a run writes: what it holds, and the definition that decides its content.
-
-    Two runs with the same definition may replace each other's snapshot of a day; a run
-    with another definition may not, unless told to (`--replace`). Settings that change
-    only the files' layout (format, records per file) are not part of a definition.
-    """
-
-    name: str
-    media: MediaType
-    endpoint: Endpoint
-    kind: Literal["snapshot", "delta"]
-    definition: dict[str, Any]
-
-    @property
-    def definition_id(self) -> str:
-        """Give a short, stable hash of the definition."""
-        data = orjson.dumps(self.definition, option=orjson.OPT_SORT_KEYS)
-        return hashlib.sha256(data).hexdigest()[:12]
-
-
-def dataset_specs(settings: Settings) -> list[DatasetSpec]:
-    """Give every dataset a run writes, in a stable order, with its definition."""
-    specs: list[DatasetSpec] = []
-    for media in settings.media:
-        discover: dict[str, Any] = {
-            "genres": settings.genres,
-            "language": settings.language,
-            "released_from": _iso(settings.released_from),
-            "released_until": _iso(settings.released_until),
-            "limit": settings.limit,
-        }
-        appends = list(settings.appends_for(media))
-        base: dict[str, Any] = {"media": media.value}
-        if settings.mode == "discover":
-            specs.append(
-                DatasetSpec(
-                    settings.dataset_for(media),
-                    media,
-                    "discover",
-                    "snapshot",
-                    {**base, "endpoint": "discover", **discover},
-                )
-            )
-        if settings.mode == "discover" and settings.details:
-            definition: dict[str, Any] = {
-                **base,
-                "endpoint": "details",
-                "source": "discover",
-                **discover,
-            }
-            specs.append(
-                DatasetSpec(
-                    settings.details_dataset_for(media),
-                    media,
-                    "details",
-                    "snapshot",
-                    {**definition, "appends": appends},
-                )
-            )
-        elif settings.mode == "catalog":
-            definition = {
-                **base,
-                "endpoint": "details",
-                "source": "catalog",
-                "language": settings.language,
-                "min_popularity": settings.min_popularity,
-                "appends": appends,
-            }
-            specs.append(
-                DatasetSpec(
-                    settings.details_dataset_for(media), media, "details", "snapshot", definition
-                )
-            )
-        elif settings.mode == "changes":
-            definition = {
-                **base,
-                "endpoint": "changes",
-                "language": settings.language,
-                "appends": appends,
-            }
-            specs.append(
-                DatasetSpec(
-                    settings.details_dataset_for(media), media, "changes", "delta", definition
-                )
-            )
-        genres = {**base, "endpoint": "genres", "language": settings.language}
-        specs.append(
-            DatasetSpec(settings.genres_dataset_for(media), media, "genres", "snapshot", genres)
-        )
-    return specs
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def base_query(settings: Settings, media: MediaType) -> DiscoverQuery:
     """Give the run's discover query for one media type, before any windowing."""
     return DiscoverQuery(
@@ -377,3 +277,37 @@ def split_window(
         upper = bounds[i + 1] - timedelta(days=1) if i + 1 < len(bounds) else end
         windows.append(DiscoverShard(shard.media, lower, upper))
     return windows
+
+
+def batches_from_discover(checkpoint: ShardCheckpoint, media: MediaType) -> list[DetailsShard]:
+    """Give one details shard per staged part of a finished discover shard (--details)."""
+    return [
+        DetailsShard(media, f"{checkpoint.shard_id}-d{index:05d}", part.key, "part")
+        for index, part in enumerate(checkpoint.parts)
+    ]
+
+
+def expected_shards(
+    plan: PlanRecord, checkpoints: dict[str, ShardCheckpoint], settings: Settings
+) -> set[str]:
+    """Give every shard a commit must find done: the plan's, plus what the done ones spawned.
+
+    A discover window over TMDB's cap records its split windows; with --details, each
+    discover part has one details shard. Nothing else is expected.
+    """
+    expected: set[str] = set()
+    queue: list[Shard] = list(plan.shards)
+    media_of = {settings.dataset_for(media): media for media in settings.media}
+    while queue:
+        shard = queue.pop()
+        if shard.shard_id in expected:
+            continue
+        expected.add(shard.shard_id)
+        checkpoint = checkpoints.get(shard.shard_id)
+        if not isinstance(shard, DiscoverShard) or checkpoint is None or not checkpoint.done:
+            continue
+        queue.extend(DiscoverShard.from_dict(raw) for raw in checkpoint.split)
+        media = media_of.get(checkpoint.dataset)
+        if settings.details and media is not None:
+            queue.extend(batches_from_discover(checkpoint, media))
+    return expected

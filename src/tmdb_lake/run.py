@@ -12,6 +12,11 @@ release() free the leases (a stopped run keeps its staging and resumes next time
 `ingest` (the CLI and the single Lambda handler) calls all five in one process; the Step
 Functions handlers call `start` + `plan`, then `start(attempt=...)` + `run_shards` per
 shard, then `start(attempt=...)` + `commit`, across invocations.
+
+Over 400 lines on purpose: the five steps share one run's identity, leases and staging,
+and the order between them is the protocol docs/lake.md states; the rules they apply live
+elsewhere (plan completeness in `plan.py`, ownership in `lake/ownership.py`, healing in
+`lake/heal.py`, publishing in `lake/commit.py`).
 """
 
 from __future__ import annotations
@@ -22,18 +27,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime
 from types import TracebackType
-from typing import Any
 
 from tmdb_lake import __version__
 from tmdb_lake.collect.context import NullProgress, Progress, RunContext, Stopped
-from tmdb_lake.collect.details import DetailsCollector, batches_from_discover
+from tmdb_lake.collect.details import DetailsCollector
 from tmdb_lake.collect.discover import DiscoverCollector
 from tmdb_lake.collect.genres import collect_genres
 from tmdb_lake.collect.ids import plan_catalog, plan_changes
 from tmdb_lake.concurrency import gather_all
-from tmdb_lake.errors import ConfigError, LeaseBusy, LeaseLost, OwnershipError, StorageError
+from tmdb_lake.definition import DatasetSpec, dataset_specs, run_filters
+from tmdb_lake.errors import ConfigError, LeaseBusy, LeaseLost, StorageError
 from tmdb_lake.lake.commit import (
     CommitIntent,
+    PublishItem,
     deduplicated_parts,
     pending_intents,
     publish,
@@ -43,19 +49,18 @@ from tmdb_lake.lake.commit import (
 from tmdb_lake.lake.heal import heal_day
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.lease import Holder, LeaseSet, Partition
-from tmdb_lake.lake.manifest import DatasetManifest, ManifestFile, ManifestReader, RunManifest
+from tmdb_lake.lake.manifest import ManifestFile, ManifestReader, RunManifest
+from tmdb_lake.lake.ownership import check_ownership
 from tmdb_lake.lake.staging import RunRecord, RunStaging, read_run_record
 from tmdb_lake.lake.state import changes_window, save_changes_state
 from tmdb_lake.lake.storage import Storage, open_storage
-from tmdb_lake.lake.writer import ShardCheckpoint
 from tmdb_lake.plan import (
-    DatasetSpec,
     DetailsShard,
     DiscoverShard,
     GenresShard,
     PlanRecord,
     Shard,
-    dataset_specs,
+    expected_shards,
     plan_run,
     run_key,
 )
@@ -66,8 +71,6 @@ from tmdb_lake.tmdb.queries import MediaType
 from tmdb_lake.tmdb.transport import Transport
 
 __all__ = ["NullProgress", "Progress", "Run", "RunReport", "ingest", "open_lake"]
-
-CHECKPOINT_READS_AHEAD = 32
 
 
 def open_lake(settings: LakeSettings) -> Storage:
@@ -252,27 +255,13 @@ class Run:
         """Refuse, before any request, to replace a day's dataset another definition published."""
         if self.settings.replace:
             return
+        since = {
+            spec.name: self.windows[spec.media][0]
+            for spec in self.specs
+            if spec.kind == "delta" and spec.media in self.windows
+        }
         reader = ManifestReader(self.storage, self.layout)
-        for spec in self.specs:
-            current = await reader.newest(spec.name, self.day)
-            if current is None or current.run_id == own_run_id:
-                continue
-            owner = current.content
-            if owner.definition_id and owner.definition_id != spec.definition_id:
-                raise OwnershipError(
-                    f"{spec.name} of {self.day} was published by run {current.run_id} with "
-                    f"another definition ({_describe(owner.definition)}); nothing was changed: "
-                    "use --replace to replace it"
-                )
-            window = self.windows.get(spec.media)
-            if spec.kind == "delta" and owner.window and window is not None:
-                since = owner.window.get("since", "")
-                if since and since < window[0].isoformat():
-                    raise OwnershipError(
-                        f"{spec.name} of {self.day} holds the changes since {since}; this run "
-                        f"would replace them with those since {window[0]}: use --since {since} "
-                        "or --replace"
-                    )
+        await check_ownership(reader, self.day, self.specs, own_run_id=own_run_id, since=since)
 
     # ------------------------------------------------------------------ work --
 
@@ -356,10 +345,10 @@ class Run:
         if self.manifest is not None:
             return self.manifest
         await self.leases.verify()
-        checkpoints, counters = await self._committable_checkpoints()
+        shards, counters = await self._committable_shards()
         parts, duplicates = await deduplicated_parts(
             self.storage,
-            checkpoints,
+            self.staging.read_checkpoints(self.storage, shards),
             self.settings.file_format,
             lambda part: part.key.rpartition(".")[0] + f"-dedup.{self.settings.file_format}",
         )
@@ -377,64 +366,43 @@ class Run:
         await self._finish(stored)
         return stored
 
-    async def _committable_checkpoints(self) -> tuple[list[ShardCheckpoint], dict[str, int]]:
-        """Read every shard's newest checkpoint and check it against the plan record.
+    async def _committable_shards(self) -> tuple[list[str], dict[str, int]]:
+        """Check every expected shard is done (against the plan record); give them and counts.
 
-        Checkpoints are read in shard order with a bounded look-ahead and their ids
-        dropped once counted, so a million-title catalog does not hold a million ints.
+        Read without the parts' ids: the commit reads the expected checkpoints once more,
+        streaming, for the dedupe, so memory does not grow with a million-title catalog.
         """
-        from tmdb_lake.collect.ordered import fetch_in_order
-
         planned = await self.storage.get(self.staging.plan_key)
         if planned is None:
             raise StorageError(f"cannot commit run {self.record.run_id}: it has no plan record")
-        plan = PlanRecord.from_json(planned)
-        keys = await self.staging.checkpoint_keys(self.storage)
-
-        async def read(shard_id: str) -> ShardCheckpoint | None:
-            data = await self.storage.get(keys[shard_id])
-            return None if data is None else ShardCheckpoint.from_json(data, keys[shard_id])
-
-        found: dict[str, ShardCheckpoint] = {}
-        async for shard_id, checkpoint in fetch_in_order(
-            sorted(keys), read, lambda: CHECKPOINT_READS_AHEAD
-        ):
-            if checkpoint is not None:
-                found[shard_id] = checkpoint
-        expected = expected_shards(plan, found, self.settings)
+        found = {
+            c.shard_id: c async for c in self.staging.read_checkpoints(self.storage, ids=False)
+        }
+        expected = expected_shards(PlanRecord.from_json(planned), found, self.settings)
         missing = sorted(s for s in expected if s not in found or not found[s].done)
         if missing:
             raise StorageError(
                 f"cannot commit: {len(missing)} shards unfinished or missing, e.g. {missing[0]}"
             )
-        checkpoints = [found[shard_id] for shard_id in sorted(expected)]
         counters: dict[str, int] = {}
-        for checkpoint in checkpoints:
-            for name, value in checkpoint.counters.items():
+        for shard_id in expected:
+            for name, value in found[shard_id].counters.items():
                 counters[name] = counters.get(name, 0) + value
-        return checkpoints, counters
+        return sorted(expected), counters
 
-    def _manifest(self, items: list[Any], counters: dict[str, int]) -> RunManifest:
-        datasets: dict[str, DatasetManifest] = {}
-        for spec in self.specs:
-            files = tuple(
-                ManifestFile(item.final, item.records, item.bytes)
-                for item in items
-                if item.dataset == spec.name
-            )
-            window = self.windows.get(spec.media) if spec.kind == "delta" else None
-            datasets[spec.name] = DatasetManifest(
-                name=spec.name,
-                kind=spec.kind,
-                records=sum(f.records for f in files),
-                files=files,
-                definition_id=spec.definition_id,
-                definition=spec.definition,
+    def _manifest(self, items: list[PublishItem], counters: dict[str, int]) -> RunManifest:
+        datasets = {
+            spec.name: spec.manifest(
+                [
+                    ManifestFile(item.final, item.records, item.bytes)
+                    for item in items
+                    if item.dataset == spec.name
+                ],
                 lease_generation=self.leases.generations[Partition(spec.name, self.day)],
-                window={"since": window[0].isoformat(), "until": window[1].isoformat()}
-                if window
-                else None,
+                window=self.windows.get(spec.media),
             )
+            for spec in self.specs
+        }
         return RunManifest(
             run_id=self.record.run_id,
             partition_date=self.day,
@@ -449,7 +417,7 @@ class Run:
             extra={
                 "tool": "tmdb-lake",
                 "version": __version__,
-                "filters": _filters(self.settings),
+                "filters": run_filters(self.settings),
                 "requests": self._tmdb.stats.as_dict() if self._tmdb is not None else {},
             },
         )
@@ -509,59 +477,6 @@ class Run:
             counters=dict(manifest.counters) if manifest is not None else {},
             peak_rss_mb=peak_rss_mb(),
         )
-
-
-def expected_shards(
-    plan: PlanRecord, checkpoints: dict[str, ShardCheckpoint], settings: Settings
-) -> set[str]:
-    """Give every shard a commit must find done: the plan's, plus what the done ones spawned.
-
-    A discover window over TMDB's cap records its split windows; with --details, each
-    discover part has one details shard. Nothing else is expected.
-    """
-    expected: set[str] = set()
-    queue: list[Shard] = list(plan.shards)
-    media_of = {settings.dataset_for(media): media for media in settings.media}
-    while queue:
-        shard = queue.pop()
-        if shard.shard_id in expected:
-            continue
-        expected.add(shard.shard_id)
-        checkpoint = checkpoints.get(shard.shard_id)
-        if not isinstance(shard, DiscoverShard) or checkpoint is None or not checkpoint.done:
-            continue
-        queue.extend(DiscoverShard.from_dict(raw) for raw in checkpoint.split)
-        media = media_of.get(checkpoint.dataset)
-        if settings.details and media is not None:
-            queue.extend(batches_from_discover(checkpoint, media))
-    return expected
-
-
-def _describe(definition: Any) -> str:
-    shown = {k: v for k, v in dict(definition).items() if v not in (None, "", [])}
-    return ", ".join(f"{k}={v}" for k, v in sorted(shown.items()))[:200]
-
-
-def _filters(settings: Settings) -> dict[str, Any]:
-    view = settings.public_view()
-    names = (
-        "mode",
-        "media",
-        "limit",
-        "genres",
-        "language",
-        "released_from",
-        "released_until",
-        "since",
-        "min_popularity",
-        "details",
-        "appends_movie",
-        "appends_tv",
-        "records_per_file",
-        "movies_dataset",
-        "series_dataset",
-    )
-    return {name: view[name] for name in names}
 
 
 async def ingest(

@@ -2,7 +2,7 @@ import asyncio
 import random
 from contextlib import aclosing
 
-from tmdb_lake.collect.ordered import fetch_in_order
+from tmdb_lake.concurrency import fetch_in_order
 
 
 def test_results_come_in_order_with_bounded_lookahead():

@@ -7,15 +7,14 @@ from typing import Any
 import orjson
 import pytest
 
+from tmdb_lake.lake.checkpoint import ShardCheckpoint, StagedPart
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.staging import RunStaging
 from tmdb_lake.lake.storage import LocalStorage
 from tmdb_lake.lake.writer import (
     MAX_FILE_BYTES,
     RecordTooLarge,
-    ShardCheckpoint,
     ShardWriter,
-    StagedPart,
     decode_records,
     encode_records,
     split_to_fit,

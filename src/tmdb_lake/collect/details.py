@@ -12,24 +12,15 @@ from contextlib import aclosing
 import orjson
 
 from tmdb_lake.collect.context import RunContext
-from tmdb_lake.collect.ordered import fetch_in_order
-from tmdb_lake.concurrency import gather_all
+from tmdb_lake.concurrency import fetch_in_order, gather_all
 from tmdb_lake.errors import StorageError
-from tmdb_lake.lake.writer import ShardCheckpoint, decode_records
+from tmdb_lake.lake.checkpoint import ShardCheckpoint
+from tmdb_lake.lake.writer import decode_records
 from tmdb_lake.plan import DetailsShard
 from tmdb_lake.tmdb.client import Details
-from tmdb_lake.tmdb.queries import MediaType
 
 SHARDS_AT_ONCE = 4
 """Details shards run side by side, so the request pipe stays full at shard boundaries."""
-
-
-def batches_from_discover(checkpoint: ShardCheckpoint, media: MediaType) -> list[DetailsShard]:
-    """Give one details shard per staged part of a finished discover shard."""
-    return [
-        DetailsShard(media, f"{checkpoint.shard_id}-d{index:05d}", part.key, "part")
-        for index, part in enumerate(checkpoint.parts)
-    ]
 
 
 class DetailsCollector:

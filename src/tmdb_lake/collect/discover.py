@@ -10,11 +10,17 @@ import math
 from contextlib import aclosing
 
 from tmdb_lake.collect.context import RunContext
-from tmdb_lake.collect.details import DetailsCollector, batches_from_discover
-from tmdb_lake.collect.ordered import fetch_in_order
-from tmdb_lake.concurrency import gather_all
-from tmdb_lake.lake.writer import ShardCheckpoint, ShardWriter
-from tmdb_lake.plan import DiscoverShard, base_query, needs_split, split_window
+from tmdb_lake.collect.details import DetailsCollector
+from tmdb_lake.concurrency import fetch_in_order, gather_all
+from tmdb_lake.lake.checkpoint import ShardCheckpoint
+from tmdb_lake.lake.writer import ShardWriter
+from tmdb_lake.plan import (
+    DiscoverShard,
+    base_query,
+    batches_from_discover,
+    needs_split,
+    split_window,
+)
 from tmdb_lake.tmdb.client import DiscoverPage
 from tmdb_lake.tmdb.queries import MAX_PAGE, MAX_RESULTS_PER_QUERY, PAGE_SIZE, DiscoverQuery
 

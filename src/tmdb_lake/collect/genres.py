@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tmdb_lake.collect.context import RunContext
 from tmdb_lake.errors import BadResponseError
-from tmdb_lake.lake.writer import ShardCheckpoint
+from tmdb_lake.lake.checkpoint import ShardCheckpoint
 from tmdb_lake.plan import GenresShard
 
 

@@ -19,7 +19,7 @@ follows the newest manifest (`lake.manifest.ManifestReader`) sees exactly one.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,10 +28,11 @@ import orjson
 
 from tmdb_lake.concurrency import gather_all
 from tmdb_lake.errors import StorageError
+from tmdb_lake.lake.checkpoint import ShardCheckpoint, StagedPart
 from tmdb_lake.lake.layout import FileFormat, LakeLayout
 from tmdb_lake.lake.manifest import ManifestReader, RunManifest, newest_of
 from tmdb_lake.lake.storage import Storage
-from tmdb_lake.lake.writer import ShardCheckpoint, StagedPart, decode_records, encode_records
+from tmdb_lake.lake.writer import decode_records, encode_records
 
 COPY_CONCURRENCY = 32
 
@@ -138,7 +139,7 @@ class IdSet:
 
 async def deduplicated_parts(
     storage: Storage,
-    checkpoints: Iterable[ShardCheckpoint],
+    checkpoints: AsyncIterable[ShardCheckpoint],
     fmt: FileFormat,
     rewrite_key: Callable[[StagedPart], str],
 ) -> tuple[list[tuple[str, StagedPart]], int]:
@@ -146,18 +147,19 @@ async def deduplicated_parts(
 
     TMDB's pages shift while a run pages them, so a title whose release date changed can
     come back in a second date window (or shard). Checkpoints carry each part's ids; the
-    first occurrence, in (dataset, shard) order, wins. A part with a later occurrence is
-    rewritten without it (at `rewrite_key(part)`, in staging). Gives the duplicate count.
+    first occurrence, in the order given (shard order), wins. A part with a later one is
+    rewritten without it (at `rewrite_key(part)`, in staging); the ids are dropped once
+    counted, so memory stays flat. Gives the parts and the number of duplicates dropped.
     """
     seen: dict[str, IdSet] = {}
     out: list[tuple[str, StagedPart]] = []
     dropped = 0
-    for checkpoint in sorted(checkpoints, key=lambda c: (c.dataset, c.shard_id)):
+    async for checkpoint in checkpoints:
         ids_seen = seen.setdefault(checkpoint.dataset, IdSet())
         for part in checkpoint.parts:
             fresh = [i for i in part.ids if ids_seen.add(i)]
             if len(fresh) == len(part.ids):
-                out.append((checkpoint.dataset, part))
+                out.append((checkpoint.dataset, StagedPart(part.key, part.records, part.bytes)))
                 continue
             dropped += len(part.ids) - len(fresh)
             if not fresh:
@@ -170,7 +172,7 @@ async def deduplicated_parts(
             body = encode_records(records, fmt)
             key = rewrite_key(part)
             await storage.put(key, body)
-            out.append((checkpoint.dataset, StagedPart(key, len(records), len(body), fresh)))
+            out.append((checkpoint.dataset, StagedPart(key, len(records), len(body))))
     return out, dropped
 
 

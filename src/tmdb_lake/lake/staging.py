@@ -11,15 +11,21 @@ objects nobody reads; the next run of the key removes them.
 from __future__ import annotations
 
 import builtins
+from collections.abc import AsyncIterator, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import orjson
 
+from tmdb_lake.concurrency import fetch_in_order
 from tmdb_lake.errors import StorageError
+from tmdb_lake.lake.checkpoint import ShardCheckpoint
 from tmdb_lake.lake.layout import FileFormat, LakeLayout
 from tmdb_lake.lake.storage import Storage
+
+READS_AHEAD = 32
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,32 @@ class RunStaging:
             if shard_id not in best or rank[attempt] > best[shard_id][0]:
                 best[shard_id] = (rank[attempt], key)
         return {shard_id: key for shard_id, (_, key) in sorted(best.items())}
+
+    async def read_checkpoints(
+        self, storage: Storage, shard_ids: Iterable[str] | None = None, *, ids: bool = True
+    ) -> AsyncIterator[ShardCheckpoint]:
+        """Give the newest checkpoint of each shard (or of `shard_ids`), in shard order.
+
+        Read with a bounded look-ahead; without `ids`, each part's ids are dropped as soon
+        as the checkpoint is parsed, so a million-title catalog never holds a million ints.
+        """
+        keys = await self.checkpoint_keys(storage)
+        wanted = sorted(keys) if shard_ids is None else sorted(s for s in shard_ids if s in keys)
+
+        async def read(shard_id: str) -> ShardCheckpoint | None:
+            data = await storage.get(keys[shard_id])
+            if data is None:
+                return None
+            checkpoint = ShardCheckpoint.from_json(data, keys[shard_id])
+            if not ids:
+                for part in checkpoint.parts:
+                    part.ids = []
+            return checkpoint
+
+        async with aclosing(fetch_in_order(wanted, read, lambda: READS_AHEAD)) as found:
+            async for _, checkpoint in found:
+                if checkpoint is not None:
+                    yield checkpoint
 
     async def stray_run_folders(self, storage: Storage) -> builtins.list[str]:
         """Give the staged keys of this run key that belong to no current run (junk)."""
