@@ -110,7 +110,7 @@ def test_s3_down_longer_than_the_retry_budget(simulators, cli, expected, s3_buck
     wait_until(lambda: sim.stats.requests >= 60, run, what="60 requests before the S3 outage")
     down = time.monotonic()
     s3_bucket.server.stop()
-    failed = run.wait(timeout=90)
+    failed = run.wait(timeout=180)  # the retry budget, then freeing the leases gives up
     gave_up = time.monotonic() - down
     start_s3_again(s3_bucket.server)
     assert failed.code == 1, failed.stderr

@@ -209,6 +209,31 @@ def test_release_is_never_overwritten_by_a_renewal_in_flight(storage: Storage) -
         assert orjson.loads(run(storage.get(key)) or b"{}")["released"] is True
 
 
+def test_release_gives_up_at_the_first_storage_error(tmp_path: Path) -> None:
+    """An unreachable lake costs one retry budget on the way out, not one per lease."""
+
+    class Unreachable(LocalStorage):
+        calls = 0
+        down = False
+
+        async def get(self, key: str) -> bytes | None:
+            if self.down:
+                Unreachable.calls += 1
+                raise StorageError("S3 get failed: EndpointConnectionError")
+            return await super().get(key)
+
+    lake = Unreachable(tmp_path / "lake")
+    a = leases(lake, "a", MOVIES, SERIES)
+    run(a.acquire())
+    lake.down = True
+    run(a.release())  # no exception: an unreleased lease expires after its time to live
+    assert Unreachable.calls == 1
+    lake.down = False
+    for partition in (MOVIES, SERIES):
+        key = LAYOUT.lease_key(partition.dataset, partition.day, 1)
+        assert orjson.loads(run(lake.get(key)) or b"{}")["released"] is False
+
+
 def test_old_generations_are_pruned(storage: Storage) -> None:
     for token in "abcde":
         lease = leases(storage, token)

@@ -358,12 +358,17 @@ class LeaseSet:
         """Free every lease this run still holds (a lost one is left to its new holder).
 
         The background renewal stops first: a renewal in flight would otherwise write its
-        record back over the released one.
+        record back over the released one. The first storage error ends the release: the
+        lake is unreachable (often why the run is failing), each further lease would spend
+        a whole retry budget to fail too, and an unreleased lease expires after its time
+        to live anyway.
         """
         await self._stop_renewing()
         held, self.generations = self.generations, {}
         for partition, generation in held.items():
             successor = self.layout.lease_key(partition.dataset, partition.day, generation + 1)
-            with contextlib.suppress(StorageError):
+            try:
                 if await self.storage.get(successor) is None:
                     await self._write(partition, generation, released=True)
+            except StorageError:
+                return
