@@ -40,7 +40,7 @@ from tmdb_lake.trusted.checks import run_checks
 from tmdb_lake.trusted.engine import Engine, WrittenFile
 from tmdb_lake.trusted.faults import crash_point
 from tmdb_lake.trusted.inputs import DayInputs
-from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy, dt_lease
+from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy, dt_lease, held
 from tmdb_lake.trusted.manifest import TableFiles, TablesManifest, TrustedManifest
 from tmdb_lake.trusted.quality import DtReport, audit_findings
 from tmdb_lake.trusted.tables import CONTRACT_ID, INTERMEDIATE, TABLES
@@ -212,6 +212,23 @@ async def finish_cleanup(
     crash_point("cleaned", layout.zone)
     clean = dataclasses.replace(manifest, cleanup_pending=False)
     await storage.put(layout.manifest_key(manifest.dt), clean.to_json())
+
+
+async def finish_pending(
+    storage: Storage,
+    layout: TablesLayout,
+    dt: date | None,
+    partition: Partition,
+    policy: LeasePolicy,
+) -> None:
+    """Finish the cleanup that a crash after a commit point left, under the partition's lease."""
+    async with held(storage, layout, partition, policy) as lease:
+        key = layout.manifest_key(dt)
+        data = await storage.get(key)
+        if data is not None:  # as it is now, under the lease
+            manifest = TablesManifest.from_json(data, key)
+            if manifest.cleanup_pending:
+                await finish_cleanup(storage, layout, manifest, lease)
 
 
 def _input_dict(item: Any) -> dict[str, Any]:
