@@ -42,6 +42,10 @@ def _pairs(lake: Path, table: str, columns: tuple[str, ...]) -> list[tuple[Any, 
     return sorted((tuple(r[c] for c in columns) for r in refined(lake, table)), key=repr)
 
 
+def named_only(found: dict[Any, str | None]) -> dict[Any, str | None]:
+    return {k: v for k, v in found.items() if v is not None}
+
+
 def assert_model_matches_trusted(lake: Path) -> None:
     """Every dimension, bridge and fact of the refined zone, against the trusted tables."""
     for media, table, key in (

@@ -37,10 +37,10 @@ INGESTS = (
 
 
 @pytest.fixture(scope="session")
-def refined_lake_template(trusted_simulator, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+def refined_lake_template(request, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     """Raw DAY1-DAY3, trusted DAY1-DAY2; made once: copy it before changing it."""
     where = tmp_path_factory.mktemp("refined-template")
-    run = Cli(trusted_simulator, where)
+    run = Cli(request.getfixturevalue("trusted_simulator"), where)
     for args in INGESTS:
         result = run("ingest", "--lake", "lake", "--quiet", *args)
         assert result.code == 0, result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from refined.checks import assert_model_matches_trusted  # type: ignore[import-not-found]
@@ -17,6 +18,10 @@ from tmdb_lake.refined.session import refine_lake
 from tmdb_lake.refined.tables import CURRENT
 from tmdb_lake.trusted.session import query_lake, transform_lake
 from trusted.conftest import DAY1, DAY2  # type: ignore[import-not-found]
+
+
+def manifests(lake: Path) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {p.name: json.loads(p.read_text()) for p in (lake / "refined/TMDB/_manifests").iterdir()}
 
 
 def current_rows(lake: Path) -> dict[str, list[str]]:
@@ -37,7 +42,7 @@ def test_a_full_build_matches_the_trusted_tables_then_nothing_to_do(cli, lake: P
 
 def test_an_incremental_day_is_merged_and_equals_a_full_rebuild(lake: Path) -> None:
     refine_lake(refine_settings(lake))
-    transform_lake(transform_settings(lake, day=__import__("datetime").date.fromisoformat(DAY3)))
+    transform_lake(transform_settings(lake, day=date.fromisoformat(DAY3)))
     report = refine_lake(refine_settings(lake)).as_dict()
     assert report["current"]["mode"] == "incremental"
     assert report["current"]["added"] == [DAY3]
@@ -61,7 +66,7 @@ def test_a_rebuilt_trusted_day_rebuilds_the_current_tables_and_only_its_partitio
     before = {
         p.name: json.loads(p.read_text()) for p in (lake / "refined/TMDB/_manifests").iterdir()
     }
-    day2 = __import__("datetime").date.fromisoformat(DAY2)
+    day2 = date.fromisoformat(DAY2)
     transform_lake(transform_settings(lake, day=day2, full=True))  # a new trusted build of DAY2
     report = refine_lake(refine_settings(lake)).as_dict()
     assert report["current"]["mode"] == "full"  # a merge can add a day, not take one back
@@ -109,7 +114,7 @@ def test_query_sees_the_refined_tables_and_views(cli, lake: Path) -> None:
     row = json.loads(out.stdout)[0]
     assert row["movies"] == row["current"] == len(refined(lake, "dim_movie")) > 0
     assert row["trusted_rows"] > row["movies"] and row["days"] == 2
-    names, rows = query_lake(
+    _, rows = query_lake(
         engine_settings(lake),
         "SELECT c.movie_id, c.genre_ids, c.genres FROM movie_current AS c ORDER BY 1",
     )
