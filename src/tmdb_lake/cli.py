@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from tmdb_lake import __version__
 from tmdb_lake.commands.base import Command, Parser, Terminated
+from tmdb_lake.commands.ddl import DDL
 from tmdb_lake.commands.ingest import DEMO, INGEST
 from tmdb_lake.commands.refine import REFINE
 from tmdb_lake.commands.transform import QUERY, TRANSFORM
@@ -23,7 +24,7 @@ from tmdb_lake.redact import Redactor
 
 PROG = "tmdb-lake"
 
-COMMANDS: tuple[Command, ...] = (INGEST, TRANSFORM, REFINE, QUERY, DEMO)
+COMMANDS: tuple[Command, ...] = (INGEST, TRANSFORM, REFINE, QUERY, DDL, DEMO)
 
 
 def build_parser() -> argparse.ArgumentParser:
