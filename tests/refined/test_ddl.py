@@ -125,7 +125,7 @@ def test_the_command_prints_every_statement_with_notes(cli, refined_lake: Path) 
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
+def spark(tmp_path_factory) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     """One local SparkSession for the whole test session (a JVM starts in about 10 s)."""
     pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark is not installed")
     session = (
@@ -134,7 +134,7 @@ def spark() -> Iterator[Any]:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.warehouse.dir", str(Path(__file__).parent / ".spark-warehouse"))
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .getOrCreate()
     )
     yield session
