@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-import orjson
-
-from tmdb_lake.commands.base import Command, flag_const, register
-from tmdb_lake.errors import EXIT_FAILED, EXIT_OK
+from tmdb_lake.commands.base import Command, finish_build, flag_const, register
 from tmdb_lake.redact import Redactor
 from tmdb_lake.settings import REFINE_GROUPS, RefineSettings
 
@@ -25,20 +21,12 @@ def run_refine(args: argparse.Namespace, redactor: Redactor) -> int:
     from tmdb_lake.refined.session import refine_lake, render
 
     report = refine_lake(settings)
-    summary = report.as_dict()
-    if args.json:
-        print(orjson.dumps(summary).decode())
-    elif not args.quiet:
-        print(redactor.redact(render(summary)))
-    for unit in report.failed:
-        what = "the current tables" if unit.unit == "current" else f"dt={unit.unit}"
-        for check in unit.failed_checks:
-            sys.stderr.write(
-                f"tmdb-lake: check failed on {what}: {check.table}: {check.check} "
-                f"({check.offending} rows); nothing of it was published "
-                "(--warn-only publishes anyway)\n"
-            )
-    return EXIT_FAILED if report.failed else EXIT_OK
+    failures = [
+        ("the current tables" if unit.unit == "current" else f"dt={unit.unit}", *check)
+        for unit in report.failed
+        for check in ((c.table, c.check, c.offending) for c in unit.failed_checks)
+    ]
+    return finish_build(args, redactor, report.as_dict(), render, failures)
 
 
 REFINE = Command(

@@ -10,6 +10,7 @@ point, cleanup).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from tmdb_lake.lake.storage import Storage
 from tmdb_lake.refined.engine import RefinedEngine
 from tmdb_lake.refined.tables import CONTRACT_ID
 from tmdb_lake.trusted.build import new_build_id, publish, stage
-from tmdb_lake.trusted.checks import CheckResult, run_checks
+from tmdb_lake.trusted.checks import CheckResult, failed, run_checks
 from tmdb_lake.trusted.contract import Column, TrustedTable
 from tmdb_lake.trusted.faults import crash_point
 from tmdb_lake.trusted.manifest import TablesManifest
@@ -74,16 +75,14 @@ class UnitReport:
     @property
     def failed_checks(self) -> list[CheckResult]:
         """Give the checks that failed."""
-        return [c for c in self.checks if c.status == "failed"]
+        return failed(self.checks)
 
     def to_dict(self) -> dict[str, Any]:
-        """Serialise."""
-        return {
-            "unit": self.unit,
-            "status": self.status,
-            **self.extra,
+        """Serialise (`extra` inline: a current build's mode and added dts)."""
+        body = dataclasses.asdict(self)
+        body.update(body.pop("extra"))
+        return body | {
             "seconds": round(self.seconds, 3),
-            "tables": self.tables,
             "checks": [c.to_dict() for c in self.checks],
         }
 

@@ -22,7 +22,15 @@ from dataclasses import dataclass
 
 from tmdb_lake.trusted.contract import Column, TrustedTable
 
-__all__ = ["AnalystView", "Column", "RefinedTable", "date_key", "decade", "previous"]
+__all__ = [
+    "AnalystView",
+    "Column",
+    "RefinedTable",
+    "date_key",
+    "decade",
+    "from_trusted",
+    "previous",
+]
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,19 @@ class AnalystView:
     description: str
     sql: str
     """A DuckDB SELECT over the refined tables (translated for Athena and Spark)."""
+
+
+def from_trusted(
+    trusted: TrustedTable, names: tuple[str, ...], source: str | None = None
+) -> tuple[Column, ...]:
+    """Give trusted columns as refined ones: same name, type, meaning; nullable.
+
+    `source` names where they come from (default: the trusted table).
+    """
+    return tuple(
+        Column(c.name, c.type, True, f"{source or trusted.name}.{c.name}", c.description)
+        for c in (trusted.column(name) for name in names)
+    )
 
 
 def previous(table: str) -> str:

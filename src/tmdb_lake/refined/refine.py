@@ -79,17 +79,12 @@ class RefineReport:
 
     def as_dict(self) -> dict[str, Any]:
         """Give the report as JSON-ready values."""
-        return {
-            "refine_id": self.refine_id,
-            "lake": self.lake,
-            "started_at": self.started_at,
+        names = ("refine_id", "lake", "started_at", "up_to_date", "removed", "report_key")
+        return {name: getattr(self, name) for name in names} | {
             "seconds": round(self.seconds, 3),
             "current": self.current.to_dict() if self.current else None,
             "built": [d.unit for d in self.days if d.status != "failed"],
             "failed": [u.unit for u in self.failed],
-            "up_to_date": self.up_to_date,
-            "removed": self.removed,
-            "report_key": self.report_key,
             "days": [d.to_dict() for d in self.days],
         }
 

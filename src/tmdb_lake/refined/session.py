@@ -5,16 +5,11 @@ DuckDB is imported on first use (through `tmdb_lake.trusted.session`), as for `t
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from typing import Any
 
-from tmdb_lake.lake.lease import Holder
 from tmdb_lake.refined.refine import RefineReport, refine
-from tmdb_lake.run import open_lake
 from tmdb_lake.settings import EngineSettings, RefineSettings, TransformSettings
-from tmdb_lake.trusted.lease import LeasePolicy
-from tmdb_lake.trusted.session import closing, open_engine, query_lake, transform_lake
+from tmdb_lake.trusted.session import query_lake, run_build, transform_lake
 
 MOST_POPULAR = """
 SELECT title, release_year, round(popularity, 1) AS popularity, genres
@@ -26,17 +21,13 @@ LIMIT 5
 
 def refine_lake(settings: RefineSettings) -> RefineReport:
     """Bring the lake's refined zone up to date with its trusted zone (or rebuild it)."""
-    holder = Holder(
-        token=secrets.token_hex(6), run_id=f"refine-{secrets.token_hex(4)}", run_key="refine"
+    return run_build(
+        settings,
+        "refine",
+        lambda storage, engine, policy: refine(
+            storage, engine, policy, full=settings.full, warn_only=settings.warn_only
+        ),
     )
-    policy = LeasePolicy(holder, ttl=settings.lease_ttl, wait=settings.wait)
-    storage = open_lake(settings)
-    engine = open_engine(settings)
-    try:
-        job = refine(storage, engine, policy, full=settings.full, warn_only=settings.warn_only)
-        return asyncio.run(closing(storage, job))
-    finally:
-        engine.close()
 
 
 def render(summary: dict[str, Any]) -> str:

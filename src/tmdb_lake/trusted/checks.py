@@ -38,6 +38,11 @@ class CheckResult:
         return out
 
 
+def failed(checks: Sequence[CheckResult]) -> list[CheckResult]:
+    """Give the checks that failed."""
+    return [c for c in checks if c.status == "failed"]
+
+
 def check_sql(table: str, check: Check) -> str:
     """Give the SQL counting the rows of `table` that break `check`."""
     if isinstance(check, Unique):

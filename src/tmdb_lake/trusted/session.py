@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,7 +19,7 @@ from tmdb_lake.lake.lease import Holder
 from tmdb_lake.lake.location import LakeLocation
 from tmdb_lake.lake.storage import Storage
 from tmdb_lake.run import open_lake
-from tmdb_lake.settings import EngineSettings, TransformSettings
+from tmdb_lake.settings import EngineSettings, RefineSettings, TransformSettings
 from tmdb_lake.trusted.duckdb_engine import DuckDBEngine, DuckDBOptions, S3Access
 from tmdb_lake.trusted.lease import LeasePolicy
 from tmdb_lake.trusted.manifest import TrustedManifest
@@ -62,20 +62,34 @@ async def closing(storage: Storage, job: Awaitable[T]) -> T:
         await storage.close()
 
 
-def transform_lake(settings: TransformSettings) -> TransformReport:
-    """Bring the lake's trusted zone up to date (or rebuild the selected days)."""
-    selection = Selection(since=settings.first_day, until=settings.last_day, full=settings.full)
+def run_build(
+    settings: RefineSettings,
+    command: str,
+    job: Callable[[Storage, DuckDBEngine, LeasePolicy], Awaitable[T]],
+) -> T:
+    """Run one build command (`transform`, `refine`) on the lake: leases, storage, engine."""
     holder = Holder(
-        token=secrets.token_hex(6), run_id=f"transform-{secrets.token_hex(4)}", run_key="transform"
+        token=secrets.token_hex(6), run_id=f"{command}-{secrets.token_hex(4)}", run_key=command
     )
     policy = LeasePolicy(holder, ttl=settings.lease_ttl, wait=settings.wait)
     storage = open_lake(settings)
     engine = open_engine(settings)
     try:
-        job = transform(storage, engine, selection, policy, warn_only=settings.warn_only)
-        return asyncio.run(closing(storage, job))
+        return asyncio.run(closing(storage, job(storage, engine, policy)))
     finally:
         engine.close()
+
+
+def transform_lake(settings: TransformSettings) -> TransformReport:
+    """Bring the lake's trusted zone up to date (or rebuild the selected days)."""
+    selection = Selection(since=settings.first_day, until=settings.last_day, full=settings.full)
+    return run_build(
+        settings,
+        "transform",
+        lambda storage, engine, policy: transform(
+            storage, engine, selection, policy, warn_only=settings.warn_only
+        ),
+    )
 
 
 def query_lake(settings: EngineSettings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:

@@ -17,6 +17,13 @@ _DATES = union(
     "SELECT release_date FROM movie_release_date",
 )
 
+_PARTS = {
+    "year": "Year",
+    "month": "Month, 1-12",
+    "quarter": "Quarter, 1-4",
+    "decade": "1990 for 1994",
+}
+
 DIM_DATE = RefinedTable(
     name="dim_date",
     description="A calendar: every day of every year that a collection day, a release or a "
@@ -26,10 +33,7 @@ DIM_DATE = RefinedTable(
     columns=(
         Column("date_key", "INTEGER", False, "<date>", "yyyymmdd, e.g. 20240501"),
         Column("date", "DATE", False, "<calendar>", "The day"),
-        Column("year", "INTEGER", False, "<date>", "Year"),
-        Column("month", "INTEGER", False, "<date>", "Month, 1-12"),
-        Column("quarter", "INTEGER", False, "<date>", "Quarter, 1-4"),
-        Column("decade", "INTEGER", False, "<date>", "1990 for 1994"),
+        *(Column(name, "INTEGER", False, "<date>", text) for name, text in _PARTS.items()),
     ),
     sql=f"""
 SELECT

@@ -6,9 +6,12 @@ dated, one partition per collection day.
 
 from __future__ import annotations
 
-from tmdb_lake.refined.contract import Column, RefinedTable, date_key, previous
+import dataclasses
+
+from tmdb_lake.refined.contract import Column, RefinedTable, date_key, from_trusted, previous
 from tmdb_lake.refined.tables._merge import fresh, kept, union
 from tmdb_lake.trusted.contract import NotNull, Relationship, Unique
+from tmdb_lake.trusted.tables import BY_NAME as TRUSTED
 
 _MEDIA = Column("media", "VARCHAR", False, "<movie or tv>", "movie or tv")
 _TITLE_ID = Column("title_id", "BIGINT", False, "<movie or series id>", "TMDB movie or series id")
@@ -21,6 +24,7 @@ def _title_checks() -> tuple[Relationship, Relationship]:
     )
 
 
+_VOTES = ("popularity", "vote_average", "vote_count")
 _CREDIT_COLUMNS = (
     "media",
     "title_id",
@@ -68,11 +72,9 @@ FACT_CREDIT = RefinedTable(
         _TITLE_ID,
         Column("person_id", "BIGINT", False, "<title>_cast|crew.person_id", "TMDB person id"),
         Column("role", "VARCHAR", False, "<cast or crew>", "cast or crew"),
-        Column("department", "VARCHAR", True, "<title>_crew.department", "Crew department"),
-        Column("job", "VARCHAR", True, "<title>_crew.job", "Crew job"),
-        Column("character", "VARCHAR", True, "<title>_cast.character", "Role played (cast)"),
-        Column("cast_order", "INTEGER", True, "<title>_cast.cast_order", "Billing order (cast)"),
-        Column("credit_id", "VARCHAR", True, "<title>_cast|crew.credit_id", "TMDB credit id"),
+        *from_trusted(TRUSTED["movie_crew"], ("department", "job"), "<title>_crew"),
+        *from_trusted(TRUSTED["movie_cast"], ("character", "cast_order"), "<title>_cast"),
+        *from_trusted(TRUSTED["movie_cast"], ("credit_id",), "<title>_cast|crew"),
     ),
     sql=union(*_credits("movie", "movie", "movie_id"), *_credits("series", "tv", "series_id")),
     checks=(
@@ -102,6 +104,11 @@ _RELEASE_COLUMNS = (
     "note",
 )
 
+_RELEASES = tuple(
+    dataclasses.replace(c, source=f"movie_release_date.{c.name}")
+    for c in TRUSTED["movie_release_date"].columns[:2]
+)  # movie_id, country: the key, not nullable
+
 FACT_RELEASE = RefinedTable(
     name="fact_release",
     description="Each movie's releases per country and type, with their certification, from "
@@ -109,18 +116,10 @@ FACT_RELEASE = RefinedTable(
     grain="one row per release of a movie in a country",
     key=("movie_id", "country", "type", "release_date_key"),
     columns=(
-        Column("movie_id", "BIGINT", False, "movie_release_date.movie_id", "TMDB movie id"),
-        Column("country", "VARCHAR", False, "movie_release_date.country", "ISO 3166-1"),
-        Column("type", "INTEGER", True, "movie_release_date.type", "1 premiere .. 6 TV"),
-        Column(
-            "release_date_key",
-            "INTEGER",
-            True,
-            "movie_release_date.release_date",
-            "yyyymmdd (see `dim_date`)",
-        ),
-        Column("certification", "VARCHAR", True, "movie_release_date.certification", "Age rating"),
-        Column("note", "VARCHAR", True, "movie_release_date.note", "E.g. the festival"),
+        *_RELEASES[:2],
+        *from_trusted(TRUSTED["movie_release_date"], ("type",)),
+        Column("release_date_key", "INTEGER", True, "movie_release_date.release_date", "yyyymmdd"),
+        *from_trusted(TRUSTED["movie_release_date"], ("certification", "note")),
     ),
     sql=union(
         kept("fact_release", _RELEASE_COLUMNS, "movie_id", "movie", "details_dt"),
@@ -151,11 +150,8 @@ FACT_TITLE_SNAPSHOT = RefinedTable(
         _MEDIA,
         _TITLE_ID,
         Column("date_key", "INTEGER", False, "<dt>", "The collection day, yyyymmdd"),
-        Column("popularity", "DOUBLE", True, "movie|series.popularity", "TMDB popularity"),
-        Column("vote_average", "DOUBLE", True, "movie|series.vote_average", "Mean vote, 0-10"),
-        Column("vote_count", "BIGINT", True, "movie|series.vote_count", "Number of votes"),
-        Column("budget", "BIGINT", True, "movie.budget", "US dollars (movie details only)"),
-        Column("revenue", "BIGINT", True, "movie.revenue", "US dollars (movie details only)"),
+        *from_trusted(TRUSTED["movie"], _VOTES, "movie|series"),
+        *from_trusted(TRUSTED["movie"], ("budget", "revenue")),
     ),
     sql=f"""
 SELECT 'movie' AS media, id AS title_id, {date_key("dt")} AS date_key,

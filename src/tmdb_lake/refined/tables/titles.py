@@ -15,16 +15,9 @@ carrying its own `last_seen_dt` / `details_dt`, beside the rows of the dts being
 
 from __future__ import annotations
 
-from tmdb_lake.refined.contract import Column, RefinedTable, decade, previous
-from tmdb_lake.trusted.contract import NotNull, TrustedTable, Unique
+from tmdb_lake.refined.contract import Column, RefinedTable, decade, from_trusted, previous
+from tmdb_lake.trusted.contract import NotNull, Unique
 from tmdb_lake.trusted.tables import BY_NAME as TRUSTED
-
-
-def _from(trusted: TrustedTable, names: tuple[str, ...]) -> tuple[Column, ...]:
-    return tuple(
-        Column(c.name, c.type, True, f"{trusted.name}.{c.name}", c.description)
-        for c in (trusted.column(name) for name in names)
-    )
 
 
 def _title_dim(
@@ -42,12 +35,12 @@ def _title_dim(
         key=(key,),
         columns=(
             Column(key, "BIGINT", False, f"{title}.id", f"TMDB {title} id"),
-            *_from(source, latest),
+            *from_trusted(source, latest),
             Column(
                 "release_year", "INTEGER", True, f"year({title}.{released})", f"Year of {released}"
             ),
             Column("decade", "INTEGER", True, "<release_year, floored to ten>", "1990 for 1994"),
-            *_from(source, details),
+            *from_trusted(source, details),
             Column("first_seen_dt", "DATE", False, f"min({title}.dt)", "First day it was seen"),
             Column("last_seen_dt", "DATE", False, f"max({title}.dt)", "Latest day: its attributes"),
             Column(
