@@ -65,3 +65,15 @@ def test_every_table_selects_its_declared_columns_over_empty_sources() -> None:
     for view in VIEWS:
         db.execute(f"CREATE VIEW {view.name} AS {view.sql}")
         assert db.execute(f"SELECT count(*) FROM {view.name}").fetchone() == (0,)
+
+
+def test_docs_table_list_is_rendered_from_the_declarations() -> None:
+    from pathlib import Path
+
+    from tmdb_lake.refined.docs import BEGIN, END, refined_markdown
+
+    text = (Path(__file__).parents[2] / "docs" / "lake.md").read_text("utf-8")
+    block = text[text.index(BEGIN) : text.index(END) + len(END)]
+    assert block == refined_markdown(), "run: python -m tmdb_lake.refined.docs docs/lake.md"
+    for table in TABLES:
+        assert f"#### `{table.name}`" in block and f"Key: `({', '.join(table.key)})`." in block
