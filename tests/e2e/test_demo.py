@@ -30,3 +30,7 @@ def test_demo_runs_a_full_ingest_from_the_bundled_simulator(tmp_path: Path) -> N
     assert manifest["complete"] is True
     assert manifest["datasets"]["movies"]["records"] > 0
     assert manifest["datasets"]["series"]["records"] > 0
+    # then the trusted and refined zones, and a query over the refined model
+    assert "current tables: built (full build, 1 trusted dt)" in proc.stdout
+    assert "the most popular movies" in proc.stdout and "(5 rows)" in proc.stdout
+    assert (lake / "refined/TMDB/_manifests/current.json").is_file()

@@ -167,14 +167,3 @@ def test_query_sees_every_table_as_a_view(cli, raw_lake: Path) -> None:
         empty = cli("query", "--lake", "empty-lake", f"SELECT count(*) AS n FROM {name}")
         assert empty.code == 0 and "(1 row)" in empty.stdout
         break
-
-
-def test_demo_epilogue_transforms_and_queries(raw_lake: Path, tmp_path: Path) -> None:
-    from tmdb_lake.settings import EngineSettings
-    from tmdb_lake.trusted.session import demo_epilogue
-
-    text = demo_epilogue(EngineSettings(lake=str(raw_lake), work_dir=tmp_path / ".work"))
-    assert "2 dt built" in text
-    assert "top genres of the last day" in text
-    assert "(5 rows)" in text
-    assert "tmdb-lake query --lake" in text

@@ -12,12 +12,15 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tmdb_lake.errors import ConfigError
+import orjson
+
+from tmdb_lake.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from tmdb_lake.redact import Redactor
 from tmdb_lake.settings import (
     LakeSettings,
@@ -110,6 +113,30 @@ class Command:
 def flag_const(parser: argparse.ArgumentParser, flag: str, field_name: str, text: str) -> None:
     """Add a flag that sets one settings field to true (the env var can do the same)."""
     parser.add_argument(flag, dest=field_name, action="store_const", const="true", help=text)
+
+
+def finish_build(
+    args: argparse.Namespace,
+    redactor: Redactor,
+    summary: dict[str, Any],
+    render: Callable[[dict[str, Any]], str],
+    failures: Sequence[tuple[str, str, str, int]],
+) -> int:
+    """Print a build's summary (`--json`, `--quiet`), then one line per failed check.
+
+    `failures` are (what, table, check, offending rows): `what` names what was not
+    published (`dt=2024-05-01`, `the current tables`). Gives the exit code.
+    """
+    if args.json:
+        print(orjson.dumps(summary).decode())
+    elif not args.quiet:
+        print(redactor.redact(render(summary)))
+    for what, table, check, offending in failures:
+        sys.stderr.write(
+            f"tmdb-lake: check failed on {what}: {table}: {check} ({offending} rows); nothing "
+            "of it was published (--warn-only publishes anyway)\n"
+        )
+    return EXIT_FAILED if failures else EXIT_OK
 
 
 def register(redactor: Redactor, settings: LakeSettings) -> None:

@@ -118,8 +118,8 @@ def run_demo(args: argparse.Namespace, redactor: Redactor) -> int:
         return EXIT_FAILED
     if not args.json:
         print(f"\nraw files are under {report.lake}/raw/TMDB/JSON/\n")
+        from tmdb_lake.refined.session import demo_epilogue
         from tmdb_lake.settings import EngineSettings, LakeSettings
-        from tmdb_lake.trusted.session import demo_epilogue
 
         lake = {name: getattr(settings, name) for name in LakeSettings.__dataclass_fields__}
         print(redactor.redact(demo_epilogue(EngineSettings(**lake))))

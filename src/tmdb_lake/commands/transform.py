@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-import orjson
-
-from tmdb_lake.commands.base import Command, flag_const, register
-from tmdb_lake.errors import EXIT_FAILED, EXIT_OK
+from tmdb_lake.commands.base import Command, finish_build, flag_const, register
+from tmdb_lake.errors import EXIT_OK
 from tmdb_lake.redact import Redactor
 from tmdb_lake.settings import (
     ENGINE_GROUPS,
@@ -42,19 +39,12 @@ def run_transform(args: argparse.Namespace, redactor: Redactor) -> int:
     from tmdb_lake.trusted.session import transform_lake
 
     report = transform_lake(settings)
-    summary = report.as_dict()
-    if args.json:
-        print(orjson.dumps(summary).decode())
-    elif not args.quiet:
-        print(redactor.redact(render(summary)))
-    for day in report.failed:
-        for check in day.failed_checks:
-            sys.stderr.write(
-                f"tmdb-lake: check failed on dt={day.dt}: {check.table}: {check.check} "
-                f"({check.offending} rows); nothing of that dt was published "
-                "(--warn-only publishes anyway)\n"
-            )
-    return EXIT_FAILED if report.failed else EXIT_OK
+    failures = [
+        (f"dt={day.dt}", c.table, c.check, c.offending)
+        for day in report.failed
+        for c in day.failed_checks
+    ]
+    return finish_build(args, redactor, report.as_dict(), render, failures)
 
 
 def run_query(args: argparse.Namespace, redactor: Redactor) -> int:

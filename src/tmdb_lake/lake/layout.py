@@ -21,6 +21,16 @@ The zones of tables (trusted, refined) are laid out by `TablesLayout`:
 <zone>/TMDB/_leases/tables/<YYYY-MM-DD>/<generation>.json                  a dt's lease
 ```
 
+A zone may also hold *undated* tables (the refined zone's dimensions, bridges and current
+facts): every method that takes a `dt` takes `None` for them, and their keys are
+
+```
+<zone>/TMDB/PARQUET/<table>/<table>_<build_id>_<n>.parquet                 data (no dt folder)
+<zone>/TMDB/_manifests/current.json                                        their one manifest
+<zone>/TMDB/_staging/current/<build_id>/...                                a build in progress
+<zone>/TMDB/_leases/<name>/all/<generation>.json                           their lease
+```
+
 The data keys follow the data-lake rule `<layer>/<source>/<format>/<dataset>/<YYYY>/<MM>/<DD>/`
 that the original script served. The raw zone keeps the source format, so the format
 folder is `JSON` for both `.json` and `.jsonl` files.
@@ -119,11 +129,12 @@ class LakeLayout:
 
     # ---------------------------------------------------------------- leases --
 
-    def lease_prefix(self, dataset: str, day: date) -> str:
-        """Give the folder of one partition's lease generations."""
-        return f"{self.root}_leases/{_segment(dataset, 'dataset')}/{day.isoformat()}/"
+    def lease_prefix(self, dataset: str, day: date | None) -> str:
+        """Give the folder of one partition's lease generations (`all/` for an undated one)."""
+        folder = "all" if day is None else day.isoformat()
+        return f"{self.root}_leases/{_segment(dataset, 'dataset')}/{folder}/"
 
-    def lease_key(self, dataset: str, day: date, generation: int) -> str:
+    def lease_key(self, dataset: str, day: date | None, generation: int) -> str:
         """Give the key of one generation of a partition's lease."""
         if generation < 1:
             raise ValueError(f"lease generations start at 1, got {generation}")
@@ -242,11 +253,15 @@ class TablesLayout:
         """Give the folder of one table: `trusted/TMDB/PARQUET/movie/`."""
         return f"{self.root}PARQUET/{_segment(table, 'table')}/"
 
-    def partition_prefix(self, table: str, dt: date) -> str:
-        """Give the folder of one (table, dt), hive style: `.../movie/dt=2024-05-01/`."""
-        return f"{self.table_prefix(table)}dt={dt.isoformat()}/"
+    def partition_prefix(self, table: str, dt: date | None) -> str:
+        """Give the folder of one (table, dt), hive style: `.../movie/dt=2024-05-01/`.
 
-    def data_key(self, table: str, dt: date, build_id: str, part: int) -> str:
+        An undated table (`dt` None) has its files in the table's folder itself.
+        """
+        base = self.table_prefix(table)
+        return base if dt is None else f"{base}dt={dt.isoformat()}/"
+
+    def data_key(self, table: str, dt: date | None, build_id: str, part: int) -> str:
         """Give the key of one published file of a (table, dt): unique per build."""
         name = f"{table}_{_segment(build_id, 'build id')}_{part}.parquet"
         return self.partition_prefix(table, dt) + name
@@ -255,9 +270,10 @@ class TablesLayout:
         """Give the folder of the per-dt manifests."""
         return f"{self.root}_manifests/"
 
-    def manifest_key(self, dt: date) -> str:
-        """Give the key of one dt's manifest: the commit point of its tables."""
-        return f"{self.manifest_prefix()}dt={dt.isoformat()}.json"
+    def manifest_key(self, dt: date | None) -> str:
+        """Give the key of one dt's manifest (or the undated tables'): their commit point."""
+        name = "current" if dt is None else f"dt={dt.isoformat()}"
+        return f"{self.manifest_prefix()}{name}.json"
 
     def parse_manifest_key(self, key: str) -> date | None:
         """Give the dt of a manifest key, or None when `key` is not one."""
@@ -269,9 +285,10 @@ class TablesLayout:
         except ValueError:
             return None
 
-    def staging_prefix(self, dt: date, build_id: str | None = None) -> str:
-        """Give the staging folder of a dt, or of one build of it."""
-        base = f"{self.root}_staging/dt={dt.isoformat()}/"
+    def staging_prefix(self, dt: date | None, build_id: str | None = None) -> str:
+        """Give the staging folder of a dt (or of the undated tables), or of one build of it."""
+        folder = "current" if dt is None else f"dt={dt.isoformat()}"
+        base = f"{self.root}_staging/{folder}/"
         return base if build_id is None else f"{base}{_segment(build_id, 'build id')}/"
 
     def report_key(self, transform_id: str, day: date) -> str:

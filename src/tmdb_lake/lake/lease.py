@@ -4,6 +4,7 @@ A partition's lease is a sequence of objects, one per generation:
 
 ```
 raw/TMDB/_leases/<dataset>/<YYYY-MM-DD>/<generation:010d>.json
+<zone>/TMDB/_leases/<name>/all/<generation:010d>.json      an undated partition (day None)
 ```
 
 Taking the lease means creating generation g+1 with an atomic create (`put_if_absent`:
@@ -45,15 +46,24 @@ KEEP_GENERATIONS = 2
 """Older lease objects are deleted once a newer generation is taken (they only help debugging)."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Partition:
-    """One lake partition a run writes: a dataset's day (raw) or a table's day (trusted)."""
+    """One lake partition a run writes: a dataset's day (raw), a table's day (trusted).
+
+    `day` None is an undated partition: what is not split by day, such as the refined
+    zone's dimensions (`current/all`).
+    """
 
     dataset: str
-    day: date
+    day: date | None
 
     def __str__(self) -> str:
-        return f"{self.dataset}/{self.day.isoformat()}"
+        return f"{self.dataset}/{'all' if self.day is None else self.day.isoformat()}"
+
+    @property
+    def sort_key(self) -> tuple[str, date]:
+        """Give the order leases are taken in (fixed, so two runs never deadlock)."""
+        return self.dataset, self.day or date.min
 
 
 @dataclass(frozen=True)
@@ -165,7 +175,7 @@ class LeaseSet:
     ) -> None:
         self.storage = storage
         self.layout = layout
-        self.partitions = sorted(set(partitions))
+        self.partitions = sorted(set(partitions), key=lambda p: p.sort_key)
         self.holder = holder
         self.ttl = ttl
         self.clock = clock

@@ -177,16 +177,22 @@ class EngineSettings(LakeSettings):
 
 
 @dataclass(frozen=True)
-class TransformSettings(EngineSettings):
-    """A `transform` (or `refine`): which days, and how to take the days' leases."""
+class RefineSettings(EngineSettings):
+    """A build of a zone of tables (`refine`): its leases, a full rebuild, failed checks."""
 
     wait: float = 0.0
     lease_ttl: float = 120.0
+    full: bool = False
+    warn_only: bool = False
+
+
+@dataclass(frozen=True)
+class TransformSettings(RefineSettings):
+    """A `transform`: a `refine`'s settings, plus which raw days."""
+
     day: date | None = None
     since: date | None = None
     until: date | None = None
-    full: bool = False
-    warn_only: bool = False
 
     def __post_init__(self) -> None:
         if self.day is not None and (self.since is not None or self.until is not None):

@@ -335,6 +335,13 @@ ENGINE: OptionGroup = (
     ),
 )
 
+WARN_ONLY = Option(
+    "warn_only",
+    ("TMDB_LAKE_WARN_ONLY",),
+    p.parse_bool,
+    "publish even when a data check fails (exit 0; the report says which)",
+)
+
 TRANSFORM: OptionGroup = (
     Option(
         "day",
@@ -367,10 +374,15 @@ TRANSFORM: OptionGroup = (
         p.parse_bool,
         "rebuild the selected days even when they are up to date",
     ),
+    WARN_ONLY,
+)
+
+REFINE: OptionGroup = (
     Option(
-        "warn_only",
-        ("TMDB_LAKE_WARN_ONLY",),
+        "full",
+        ("TMDB_LAKE_REFINE_FULL",),
         p.parse_bool,
-        "publish even when a data check fails (exit 0; the report says which)",
+        "rebuild every refined table even when it is up to date",
     ),
+    WARN_ONLY,
 )

@@ -27,8 +27,9 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import time
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
 from tmdb_lake import __version__
 from tmdb_lake.concurrency import gather_all
@@ -39,10 +40,18 @@ from tmdb_lake.trusted.checks import run_checks
 from tmdb_lake.trusted.engine import Engine, WrittenFile
 from tmdb_lake.trusted.faults import crash_point
 from tmdb_lake.trusted.inputs import DayInputs
-from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy, dt_lease
-from tmdb_lake.trusted.manifest import TableFiles, TrustedManifest
+from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy, dt_lease, held
+from tmdb_lake.trusted.manifest import TableFiles, TablesManifest, TrustedManifest
 from tmdb_lake.trusted.quality import DtReport, audit_findings
 from tmdb_lake.trusted.tables import CONTRACT_ID, INTERMEDIATE, TABLES
+
+
+class ParquetWriter(Protocol):
+    """What staging needs of an engine: write a built relation as Parquet files."""
+
+    def write_parquet(self, name: str, prefix: str, stem: str) -> list[WrittenFile]:
+        """Write relation `name` as Parquet files `<prefix><stem>_<n>.parquet` (keys)."""
+        ...
 
 
 def new_build_id(now: datetime | None = None) -> str:
@@ -112,65 +121,114 @@ async def build_dt(
                 if not warn_only:
                     report.seconds = time.monotonic() - started
                     return report
-            written: dict[str, list[WrittenFile]] = {}
-            for table in TABLES:
-                prefix = f"{layout.staging_prefix(dt, build_id)}{table.name}/"
-                written[table.name] = engine.write_parquet(
-                    table.name, prefix, f"{table.name}_{build_id}"
-                )
+            written = stage(engine, layout, dt, build_id, [t.name for t in TABLES])
             crash_point("staged")
         finally:
             engine.reset()
-        finals = {
-            table: [(f, layout.data_key(table, dt, build_id, n)) for n, f in enumerate(files)]
-            for table, files in written.items()
-        }
-        copies = (storage.copy(f.key, final) for pairs in finals.values() for f, final in pairs)
-        await gather_all(copies, limit=COPY_CONCURRENCY)
-        crash_point("copied")
-        manifest = TrustedManifest(
+        draft = TrustedManifest(
             dt=dt,
             build_id=build_id,
             built_at=_now(),
             contract_id=CONTRACT_ID,
             engine=engine.name,
             inputs=tuple(report.inputs),
-            tables={
-                table: TableFiles(
-                    sum(f.rows for f, _ in pairs), tuple((final, f.rows) for f, final in pairs)
-                )
-                for table, pairs in finals.items()
-            },
+            tables={},
             checks=tuple(c.to_dict() for c in report.checks),
             lease_generation=lease.generations[Partition(LEASED_DATASET, dt)],
-            cleanup_pending=True,
             report_key=report_key,
             version=__version__,
         )
-        await lease.verify()  # a transform paused past its lease must not publish
-        await storage.put(layout.manifest_key(dt), manifest.to_json())
-        crash_point("committed")
-        await finish_cleanup(storage, layout, manifest, lease)
+        await publish(storage, layout, lease, draft, written)
     report.seconds = time.monotonic() - started
     return report
 
 
+def stage(
+    engine: ParquetWriter,
+    layout: TablesLayout,
+    dt: date | None,
+    build_id: str,
+    tables: Sequence[str],
+) -> dict[str, list[WrittenFile]]:
+    """Write each built relation to Parquet under the build's staging folder."""
+    staging = layout.staging_prefix(dt, build_id)
+    return {
+        name: engine.write_parquet(name, f"{staging}{name}/", f"{name}_{build_id}")
+        for name in tables
+    }
+
+
+async def publish(
+    storage: Storage,
+    layout: TablesLayout,
+    lease: LeaseSet,
+    draft: TablesManifest,
+    staged: dict[str, list[WrittenFile]],
+) -> TablesManifest:
+    """Publish staged files: copy them to their final keys, write the manifest, clean up.
+
+    The copies get names no earlier build used; the manifest put is the commit point (with
+    `cleanup_pending`); then what the manifest does not list goes (`finish_cleanup`).
+    Shared by every zone of tables: a trusted dt, a refined dt, the refined current tables.
+    """
+    dt, build_id = draft.dt, draft.build_id
+    finals = {
+        table: [(f, layout.data_key(table, dt, build_id, n)) for n, f in enumerate(files)]
+        for table, files in staged.items()
+    }
+    copies = (storage.copy(f.key, final) for pairs in finals.values() for f, final in pairs)
+    await gather_all(copies, limit=COPY_CONCURRENCY)
+    crash_point("copied", layout.zone)
+    manifest = dataclasses.replace(
+        draft,
+        tables={
+            table: TableFiles(
+                sum(f.rows for f, _ in pairs), tuple((final, f.rows) for f, final in pairs)
+            )
+            for table, pairs in finals.items()
+        },
+        cleanup_pending=True,
+    )
+    await lease.verify()  # a command paused past its lease must not publish
+    await storage.put(layout.manifest_key(dt), manifest.to_json())
+    crash_point("committed", layout.zone)
+    await finish_cleanup(storage, layout, manifest, lease)
+    return manifest
+
+
 async def finish_cleanup(
-    storage: Storage, layout: TablesLayout, manifest: TrustedManifest, lease: LeaseSet
+    storage: Storage, layout: TablesLayout, manifest: TablesManifest, lease: LeaseSet
 ) -> None:
-    """Remove what the manifest does not list from its partition folders, then mark it clean."""
+    """Remove what the manifest does not list from its tables' folders, then mark it clean."""
     keep = manifest.keys()
     stale: list[str] = []
-    for table in TABLES:
-        prefix = layout.partition_prefix(table.name, manifest.dt)
+    for table in manifest.tables:
+        prefix = layout.partition_prefix(table, manifest.dt)
         stale += [key for key in await storage.list(prefix) if key not in keep]
     if stale:
         await lease.verify()
         await storage.delete(stale)
     await storage.delete(await storage.list(layout.staging_prefix(manifest.dt)))
-    crash_point("cleaned")
+    crash_point("cleaned", layout.zone)
     clean = dataclasses.replace(manifest, cleanup_pending=False)
     await storage.put(layout.manifest_key(manifest.dt), clean.to_json())
+
+
+async def finish_pending(
+    storage: Storage,
+    layout: TablesLayout,
+    dt: date | None,
+    partition: Partition,
+    policy: LeasePolicy,
+) -> None:
+    """Finish the cleanup that a crash after a commit point left, under the partition's lease."""
+    async with held(storage, layout, partition, policy) as lease:
+        key = layout.manifest_key(dt)
+        data = await storage.get(key)
+        if data is not None:  # as it is now, under the lease
+            manifest = TablesManifest.from_json(data, key)
+            if manifest.cleanup_pending:
+                await finish_cleanup(storage, layout, manifest, lease)
 
 
 def _input_dict(item: Any) -> dict[str, Any]:

@@ -6,11 +6,11 @@ subset as the tables, so the Spark engine can run them too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from tmdb_lake.trusted.contract import Check, NotNull, Relationship, TrustedTable, Unique
-from tmdb_lake.trusted.engine import Engine
 
 Status = Literal["passed", "failed", "skipped"]
 
@@ -38,6 +38,11 @@ class CheckResult:
         return out
 
 
+def failed(checks: Sequence[CheckResult]) -> list[CheckResult]:
+    """Give the checks that failed."""
+    return [c for c in checks if c.status == "failed"]
+
+
 def check_sql(table: str, check: Check) -> str:
     """Give the SQL counting the rows of `table` that break `check`."""
     if isinstance(check, Unique):
@@ -55,6 +60,8 @@ def check_sql(table: str, check: Check) -> str:
     )
     where = f" AND p.{check.to_where}" if check.to_where else ""
     present = " AND ".join(f"c.{s} IS NOT NULL" for s in check.columns)
+    if check.where:
+        present += f" AND c.{check.where}"
     return (
         f"SELECT count(*) FROM {table} AS c WHERE {present} AND NOT EXISTS "
         f"(SELECT 1 FROM {check.to} AS p WHERE {joined}{where})"
@@ -67,7 +74,15 @@ def target_rows_sql(check: Relationship) -> str:
     return f"SELECT count(*) FROM {check.to}{where}"
 
 
-def run_checks(engine: Engine, tables: tuple[TrustedTable, ...]) -> list[CheckResult]:
+class CheckEngine(Protocol):
+    """What the checks need of an engine: one integer from a query."""
+
+    def scalar(self, sql: str) -> int:
+        """Run DuckDB-dialect `sql` giving one integer."""
+        ...
+
+
+def run_checks(engine: CheckEngine, tables: Sequence[TrustedTable]) -> list[CheckResult]:
     """Run every declared check of every table on the engine's current dt."""
     results: list[CheckResult] = []
     for table in tables:

@@ -106,7 +106,8 @@ class NotNull:
 class Relationship:
     """Every row's `columns` exist as `to_columns` in table `to` of the same `dt`.
 
-    `where` restricts both sides (e.g. `media = 'movie'` on the genre list).
+    `to_where` restricts the target (e.g. `media = 'movie'` on the genre list), `where`
+    the rows checked (e.g. `media = 'tv'` of a fact that holds both media).
     """
 
     columns: tuple[str, ...]
@@ -115,12 +116,14 @@ class Relationship:
     to_where: str = ""
     skip_when_target_empty: bool = False
     """Reference data may be missing on a day (a run without genre lists): skip, and say so."""
+    where: str = ""
 
     @property
     def name(self) -> str:
         """Name the check as reports show it."""
-        where = f" where {self.to_where}" if self.to_where else ""
-        return f"relationship(({', '.join(self.columns)}) -> {self.to}{where})"
+        to_where = f" where {self.to_where}" if self.to_where else ""
+        where = f" where {self.where}" if self.where else ""
+        return f"relationship(({', '.join(self.columns)}){where} -> {self.to}{to_where})"
 
 
 Check = Unique | NotNull | Relationship

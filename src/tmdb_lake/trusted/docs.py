@@ -7,6 +7,7 @@ from the declarations, so the docs cannot drift from the code.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tmdb_lake.trusted.contract import Relationship, TrustedTable
@@ -20,14 +21,14 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def table_markdown(table: TrustedTable) -> str:
+def table_markdown(table: TrustedTable, source_header: str = "from TMDB") -> str:
     """Give one table's section: grain, columns (type, nullable, TMDB source), checks."""
     lines = [
         f"#### `{table.name}`",
         "",
         f"{table.description} Grain: {table.grain}.",
         "",
-        "| column | type | null | from TMDB | meaning |",
+        f"| column | type | null | {source_header} | meaning |",
         "| --- | --- | --- | --- | --- |",
     ]
     for c in table.columns:
@@ -44,21 +45,27 @@ def table_markdown(table: TrustedTable) -> str:
         )
         for check in table.checks
     )
-    lines += ["", f"Checks: {checks}.", ""]
+    key = getattr(table, "key", ())
+    lines += ["", *([f"Key: `({', '.join(key)})`."] if key else []), f"Checks: {checks}.", ""]
     return "\n".join(lines)
 
 
-def tables_markdown() -> str:
+def tables_markdown(
+    tables: Sequence[TrustedTable] = TABLES,
+    begin: str = BEGIN,
+    end: str = END,
+    source_header: str = "from TMDB",
+) -> str:
     """Give the whole generated block."""
-    return "\n".join([BEGIN, "", *(table_markdown(t) for t in TABLES), END])
+    return "\n".join([begin, "", *(table_markdown(t, source_header) for t in tables), end])
 
 
-def rewrite(path: Path) -> bool:
-    """Replace the block in `path`; tell whether it changed."""
+def rewrite(path: Path, block: str | None = None, begin: str = BEGIN, end: str = END) -> bool:
+    """Replace the block between `begin` and `end` in `path`; tell whether it changed."""
     text = path.read_text("utf-8")
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    updated = head + tables_markdown() + tail
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    updated = head + (block or tables_markdown()) + tail
     if updated != text:
         path.write_text(updated, "utf-8")
     return updated != text

@@ -26,7 +26,7 @@ import duckdb
 
 from tmdb_lake.errors import ConfigError, StorageError
 from tmdb_lake.lake.s3_options import S3Options, reveal
-from tmdb_lake.trusted.contract import IntermediateModel
+from tmdb_lake.trusted.contract import Column, IntermediateModel
 from tmdb_lake.trusted.engine import RawInput, SourceAudit, WrittenFile
 from tmdb_lake.trusted.reading import (
     literal,
@@ -226,6 +226,26 @@ class DuckDBEngine:
             ).fetchall()
         )
         return [WrittenFile(self.key_of(f), int(counts.get(f, 0))) for f in files]
+
+    def view_files(
+        self, name: str, columns: Sequence[Column], keys: Sequence[str], *, dated: bool
+    ) -> None:
+        """Create view `name` over exactly these Parquet files (lake keys), declared columns.
+
+        `dated` tables get `dt` from their path (hive partitioning). With no file, the
+        view is empty, with the declared columns and types. `reset` drops it.
+        """
+        names = ", ".join(f'"{c.name}"' for c in columns) + (", dt" if dated else "")
+        if keys:
+            listed = "[" + ", ".join(literal(self.url(key)) for key in keys) + "]"
+            hive = "true, hive_types = {'dt': DATE}" if dated else "false"
+            body = f"SELECT {names} FROM read_parquet({listed}, hive_partitioning = {hive})"
+        else:
+            typed = ", ".join(f'CAST(NULL AS {c.type}) AS "{c.name}"' for c in columns)
+            body = f"SELECT {typed}{', CAST(NULL AS DATE) AS dt' if dated else ''} WHERE false"
+        self._sql(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {body}')
+        if name not in self._relations:
+            self._relations.append(name)
 
     def reset(self) -> None:
         """Drop every relation built for the current dt."""

@@ -2,8 +2,9 @@
 
 `TMDB_LAKE_TRUSTED_CRASH_AT=<point>` kills the process with SIGKILL there (nothing runs
 after it: no `finally`, no cleanup), `TMDB_LAKE_TRUSTED_INTERRUPT_AT=<point>` raises
-KeyboardInterrupt there. Points, in build order: `loaded`, `staged`, `copied`,
-`committed`, `cleaned`. Unset (always, outside tests), they do nothing.
+KeyboardInterrupt there (`TMDB_LAKE_REFINED_...` for the refined zone's builds). Points,
+in build order: `loaded`, `staged`, `copied`, `committed`, `cleaned`. Unset (always,
+outside tests), they do nothing.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import signal
 POINTS = ("loaded", "staged", "copied", "committed", "cleaned")
 
 
-def crash_point(name: str) -> None:
-    """Die here if the environment asks for it."""
-    if os.environ.get("TMDB_LAKE_TRUSTED_CRASH_AT") == name:
+def crash_point(name: str, zone: str = "trusted") -> None:
+    """Die here if the environment asks for it (for a build of `zone`)."""
+    if os.environ.get(f"TMDB_LAKE_{zone.upper()}_CRASH_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
-    if os.environ.get("TMDB_LAKE_TRUSTED_INTERRUPT_AT") == name:
+    if os.environ.get(f"TMDB_LAKE_{zone.upper()}_INTERRUPT_AT") == name:
         raise KeyboardInterrupt

@@ -1,15 +1,17 @@
-"""The one place the trusted zone takes a lease: around each dt it builds.
+"""The one place a zone of tables takes a lease: around each unit it builds and publishes.
 
-The raw zone's leases (`tmdb_lake.lake.lease`), in the trusted zone's own key space:
+The raw zone's leases (`tmdb_lake.lake.lease`), in the zone's own key space:
 `trusted/TMDB/_leases/tables/<YYYY-MM-DD>/<generation>.json`. One lease covers every table
 of a dt, because a dt is built and published as one (one manifest). Two transforms of
 the same lake never build the same dt at once: the second waits (`--wait`) or exits 75.
+The refined zone takes the same leases for its dated partitions, and one undated lease
+(`refined/TMDB/_leases/current/all/`) for its current tables (`held`).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,23 +31,24 @@ class LeasePolicy:
     wait: float = 0.0
 
 
-@asynccontextmanager
-async def dt_lease(
-    storage: Storage, layout: TablesLayout, dt: date, policy: LeasePolicy
-) -> AsyncIterator[LeaseSet]:
-    """Hold the lease on one dt of the zone while it is built and published, renewed.
+def dt_lease(
+    storage: Storage, layout: TablesLayout, dt: date | None, policy: LeasePolicy
+) -> AbstractAsyncContextManager[LeaseSet]:
+    """Hold the lease on one dt of the zone while it is built and published, renewed."""
+    return held(storage, layout, Partition(LEASED_DATASET, dt), policy)
 
-    `verify()` on the yielded leases raises `LeaseLost` once another transform took the
-    dt over (this one was paused past its time to live): call it before each write that
-    publishes. The lease is released on the way out, whatever happened.
+
+@asynccontextmanager
+async def held(
+    storage: Storage, layout: TablesLayout, partition: Partition, policy: LeasePolicy
+) -> AsyncIterator[LeaseSet]:
+    """Hold the lease on one partition of the zone while it is built and published, renewed.
+
+    `verify()` on the yielded leases raises `LeaseLost` once another command took the
+    partition over (this one was paused past its time to live): call it before each write
+    that publishes. The lease is released on the way out, whatever happened.
     """
-    leases = LeaseSet(
-        storage,
-        layout.leases,
-        [Partition(LEASED_DATASET, dt)],
-        policy.holder,
-        ttl=policy.ttl,
-    )
+    leases = LeaseSet(storage, layout.leases, [partition], policy.holder, ttl=policy.ttl)
     await leases.acquire(wait=policy.wait)
     try:
         async with leases.kept_alive():

@@ -8,6 +8,9 @@ Reader contract: the current content of (table, dt) is exactly the files that
 written with one atomic put, so a reader sees the old build or the new one, never a mix,
 for every table of the dt at once. `inputs` names the raw manifests (dataset, run id, key)
 it was built from: that is also the transform's incremental state.
+
+The refined zone writes the same manifests (`TablesManifest`): one per dt of its dated
+facts, and one, `_manifests/current.json` with `dt` null, for its undated tables.
 """
 
 from __future__ import annotations
@@ -36,10 +39,10 @@ class TableFiles:
 
 
 @dataclass(frozen=True)
-class TrustedManifest:
-    """What one build of one dt published, and what it was built from."""
+class TablesManifest:
+    """What one build published, and from what: of a dt, or of undated tables (`dt` None)."""
 
-    dt: date
+    dt: date | None
     build_id: str
     built_at: str
     contract_id: str
@@ -68,7 +71,7 @@ class TrustedManifest:
         body = {
             **self.extra,
             "manifest_version": MANIFEST_VERSION,
-            "dt": self.dt.isoformat(),
+            "dt": None if self.dt is None else self.dt.isoformat(),
             "build_id": self.build_id,
             "built_at": self.built_at,
             "tool": "tmdb-lake",
@@ -85,7 +88,7 @@ class TrustedManifest:
         return orjson.dumps(body, option=orjson.OPT_INDENT_2)
 
     @classmethod
-    def from_json(cls, data: bytes, key: str) -> TrustedManifest:
+    def from_json(cls, data: bytes, key: str) -> TablesManifest:
         """Read a stored manifest; a corrupt one raises `StorageError` naming `key`."""
         try:
             raw = orjson.loads(data)
@@ -102,7 +105,7 @@ class TrustedManifest:
                 "tables", "checks",
             }  # fmt: skip
             return cls(
-                dt=date.fromisoformat(str(raw["dt"])),
+                dt=None if raw["dt"] is None else date.fromisoformat(str(raw["dt"])),
                 build_id=str(raw["build_id"]),
                 built_at=str(raw["built_at"]),
                 contract_id=str(raw["contract_id"]),
@@ -117,4 +120,8 @@ class TrustedManifest:
                 extra={k: v for k, v in raw.items() if k not in known},
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise StorageError(f"the trusted manifest {key} is corrupt ({exc})") from None
+            raise StorageError(f"the manifest {key} is corrupt ({exc})") from None
+
+
+TrustedManifest = TablesManifest
+"""A trusted dt's manifest (the name the trusted zone's code and readers know)."""

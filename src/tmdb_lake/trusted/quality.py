@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tmdb_lake.trusted.checks import CheckResult
+from tmdb_lake.trusted.checks import CheckResult, failed
 from tmdb_lake.trusted.contract import TrustedTable
 from tmdb_lake.trusted.engine import SourceAudit
 from tmdb_lake.trusted.sources import SourceName
@@ -72,7 +72,7 @@ class DtReport:
     @property
     def failed_checks(self) -> list[CheckResult]:
         """Give the checks that failed."""
-        return [c for c in self.checks if c.status == "failed"]
+        return failed(self.checks)
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise."""

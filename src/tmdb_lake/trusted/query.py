@@ -18,7 +18,6 @@ import orjson
 
 from tmdb_lake.trusted.duckdb_engine import DuckDBEngine
 from tmdb_lake.trusted.manifest import TrustedManifest
-from tmdb_lake.trusted.reading import literal
 from tmdb_lake.trusted.tables import TABLES
 
 OutputFormat = Literal["table", "csv", "json"]
@@ -26,24 +25,15 @@ OutputFormat = Literal["table", "csv", "json"]
 
 def create_views(engine: DuckDBEngine, manifests: Sequence[TrustedManifest]) -> None:
     """Create one view per trusted table over the files the manifests list."""
+    ordered = sorted(manifests, key=lambda m: m.build_id if m.dt is None else m.dt.isoformat())
     for table in TABLES:
-        files = [
-            engine.url(key)
-            for manifest in sorted(manifests, key=lambda m: m.dt)
+        keys = [
+            key
+            for manifest in ordered
             if table.name in manifest.tables
             for key, _ in manifest.tables[table.name].files
         ]
-        columns = ", ".join(f'"{c.name}"' for c in table.columns)
-        if files:
-            listed = "[" + ", ".join(literal(f) for f in files) + "]"
-            body = (
-                f"SELECT {columns}, dt FROM read_parquet({listed}, hive_partitioning = true, "
-                "hive_types = {'dt': DATE})"
-            )
-        else:
-            typed = ", ".join(f'CAST(NULL AS {c.type}) AS "{c.name}"' for c in table.columns)
-            body = f"SELECT {typed}, CAST(NULL AS DATE) AS dt WHERE false"
-        engine.db.execute(f'CREATE OR REPLACE VIEW "{table.name}" AS {body}')
+        engine.view_files(table.name, table.columns, keys, dated=True)
 
 
 def _plain(value: Any) -> Any:

@@ -1,6 +1,6 @@
 """Open the lake and the engine for a trusted-zone command, run it, close both.
 
-The commands (`transform`, `query`, the demo) call these; they know nothing of DuckDB,
+The commands (`transform`, `query`, `refine`) call these; they know nothing of DuckDB,
 which is imported here, on first use: importing it costs about half a second that an
 `ingest` must not pay.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tmdb_lake.errors import TmdbLakeError
 from tmdb_lake.lake.layout import TablesLayout
@@ -19,9 +19,10 @@ from tmdb_lake.lake.lease import Holder
 from tmdb_lake.lake.location import LakeLocation
 from tmdb_lake.lake.storage import Storage
 from tmdb_lake.run import open_lake
-from tmdb_lake.settings import EngineSettings, TransformSettings
+from tmdb_lake.settings import EngineSettings, RefineSettings, TransformSettings
 from tmdb_lake.trusted.duckdb_engine import DuckDBEngine, DuckDBOptions, S3Access
 from tmdb_lake.trusted.lease import LeasePolicy
+from tmdb_lake.trusted.manifest import TrustedManifest
 from tmdb_lake.trusted.query import create_views
 from tmdb_lake.trusted.transform import (
     Selection,
@@ -30,17 +31,10 @@ from tmdb_lake.trusted.transform import (
     transform,
 )
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from tmdb_lake.refined.query import RefinedManifests
 
-TOP_GENRES = """
-SELECT g.name AS genre, count(*) AS movies
-FROM movie_genre AS mg
-JOIN genre AS g ON g.genre_id = mg.genre_id AND g.media = 'movie' AND g.dt = mg.dt
-WHERE mg.dt = (SELECT max(dt) FROM movie_genre)
-GROUP BY g.name
-ORDER BY movies DESC, genre
-LIMIT 5
-"""
+T = TypeVar("T")
 
 
 def open_engine(settings: EngineSettings) -> DuckDBEngine:
@@ -60,63 +54,64 @@ def open_engine(settings: EngineSettings) -> DuckDBEngine:
     return DuckDBEngine(str(location.path.resolve()) + "/", options)
 
 
-async def _closing(storage: Storage, job: Awaitable[T]) -> T:
+async def closing(storage: Storage, job: Awaitable[T]) -> T:
+    """Await `job`, then close the storage whatever happened."""
     try:
         return await job
     finally:
         await storage.close()
 
 
-def transform_lake(settings: TransformSettings) -> TransformReport:
-    """Bring the lake's trusted zone up to date (or rebuild the selected days)."""
-    selection = Selection(since=settings.first_day, until=settings.last_day, full=settings.full)
+def run_build(
+    settings: RefineSettings,
+    command: str,
+    job: Callable[[Storage, DuckDBEngine, LeasePolicy], Awaitable[T]],
+) -> T:
+    """Run one build command (`transform`, `refine`) on the lake: leases, storage, engine."""
     holder = Holder(
-        token=secrets.token_hex(6), run_id=f"transform-{secrets.token_hex(4)}", run_key="transform"
+        token=secrets.token_hex(6), run_id=f"{command}-{secrets.token_hex(4)}", run_key=command
     )
     policy = LeasePolicy(holder, ttl=settings.lease_ttl, wait=settings.wait)
     storage = open_lake(settings)
     engine = open_engine(settings)
     try:
-        job = transform(storage, engine, selection, policy, warn_only=settings.warn_only)
-        return asyncio.run(_closing(storage, job))
+        return asyncio.run(closing(storage, job(storage, engine, policy)))
     finally:
         engine.close()
 
 
+def transform_lake(settings: TransformSettings) -> TransformReport:
+    """Bring the lake's trusted zone up to date (or rebuild the selected days)."""
+    selection = Selection(since=settings.first_day, until=settings.last_day, full=settings.full)
+    return run_build(
+        settings,
+        "transform",
+        lambda storage, engine, policy: transform(
+            storage, engine, selection, policy, warn_only=settings.warn_only
+        ),
+    )
+
+
 def query_lake(settings: EngineSettings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run SQL over the trusted tables (each a view named after its table)."""
+    """Run SQL over every trusted and refined table (each a view named after it) and view."""
     import duckdb
 
+    # `query` sees every zone of tables; the refined zone's views are declared there.
+    from tmdb_lake.refined.query import create_refined_views, read_refined
+
+    async def read(storage: Storage) -> tuple[list[TrustedManifest], RefinedManifests]:
+        trusted = await read_trusted_manifests(storage, TablesLayout())
+        return list(trusted.values()), await read_refined(storage)
+
     storage = open_lake(settings)
-    manifests = asyncio.run(_closing(storage, read_trusted_manifests(storage, TablesLayout())))
+    trusted, refined = asyncio.run(closing(storage, read(storage)))
     engine = open_engine(settings)
     try:
-        create_views(engine, list(manifests.values()))
+        create_views(engine, trusted)
+        create_refined_views(engine, refined)
         try:
             return engine.query(sql)
         except duckdb.Error as exc:
             raise TmdbLakeError("the query failed: " + " ".join(str(exc).split())[:300]) from None
     finally:
         engine.close()
-
-
-def demo_epilogue(settings: EngineSettings) -> str:
-    """Transform a (demo) lake, then give a short query result and how to query more."""
-    from tmdb_lake.trusted.quality import render
-    from tmdb_lake.trusted.query import render_rows
-
-    transform_settings = TransformSettings(
-        **{name: getattr(settings, name) for name in EngineSettings.__dataclass_fields__}
-    )
-    report = transform_lake(transform_settings)
-    names, rows = query_lake(settings, TOP_GENRES)
-    return "\n".join(
-        [
-            render(report.as_dict()),
-            "",
-            "top genres of the last day (tmdb-lake query):",
-            render_rows(names, rows, "table"),
-            "",
-            f'query more: tmdb-lake query --lake {settings.lake} "SELECT * FROM movie LIMIT 10"',
-        ]
-    )

@@ -17,12 +17,13 @@ from typing import Any
 import orjson
 
 from tmdb_lake.lake.layout import TablesLayout
+from tmdb_lake.lake.lease import Partition
 from tmdb_lake.lake.manifest import ManifestReader
 from tmdb_lake.lake.storage import Storage
-from tmdb_lake.trusted.build import build_dt, finish_cleanup, is_current, new_build_id
+from tmdb_lake.trusted.build import build_dt, finish_pending, is_current, new_build_id
 from tmdb_lake.trusted.engine import Engine
 from tmdb_lake.trusted.inputs import group_by_day
-from tmdb_lake.trusted.lease import LeasePolicy, dt_lease
+from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy
 from tmdb_lake.trusted.manifest import TrustedManifest
 from tmdb_lake.trusted.quality import DtReport
 
@@ -100,14 +101,9 @@ async def transform(
         since=selection.since, until=selection.until
     )
     built = await read_trusted_manifests(storage, layout)
-    for manifest in built.values():
+    for dt, manifest in built.items():
         if manifest.cleanup_pending:  # a crash after the commit point: finish it
-            async with dt_lease(storage, layout, manifest.dt, policy) as lease:
-                data = await storage.get(layout.manifest_key(manifest.dt))
-                if data is not None:  # as it is now, under the lease
-                    again = TrustedManifest.from_json(data, layout.manifest_key(manifest.dt))
-                    if again.cleanup_pending:
-                        await finish_cleanup(storage, layout, again, lease)
+            await finish_pending(storage, layout, dt, Partition(LEASED_DATASET, dt), policy)
     state_key = layout.state_key("drift")
     state_data = await storage.get(state_key)
     first_seen: dict[str, Any] = orjson.loads(state_data) if state_data else {}

@@ -1,0 +1,163 @@
+"""Build and publish one unit of the refined zone: its current tables, or one dt of its facts.
+
+A unit is built under its lease (the caller holds it) in the trusted zone's protocol: the
+staging of a crashed build goes; the engine gets the unit's source views (exactly the files
+manifests list), builds every table of the unit, and runs their checks (a failed check
+publishes nothing, unless `warn_only`); the tables are staged, then published
+(`tmdb_lake.trusted.build.publish`: copies under new names, the manifest put as the commit
+point, cleanup).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from tmdb_lake import __version__
+from tmdb_lake.lake.layout import TablesLayout
+from tmdb_lake.lake.lease import LeaseSet, Partition
+from tmdb_lake.lake.storage import Storage
+from tmdb_lake.refined.engine import RefinedEngine
+from tmdb_lake.refined.tables import CONTRACT_ID
+from tmdb_lake.trusted.build import new_build_id, publish, stage
+from tmdb_lake.trusted.checks import CheckResult, failed, run_checks
+from tmdb_lake.trusted.contract import Column, TrustedTable
+from tmdb_lake.trusted.faults import crash_point
+from tmdb_lake.trusted.manifest import TablesManifest
+
+Status = Literal["built", "built-with-warnings", "failed", "up-to-date"]
+ZONE = "refined"
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """A view a unit's SQL reads: exactly these files, with these columns."""
+
+    name: str
+    columns: tuple[Column, ...]
+    keys: tuple[str, ...]
+    dated: bool
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What one build publishes under one manifest: the current tables, or one dt's facts."""
+
+    dt: date | None
+    partition: Partition
+    tables: tuple[TrustedTable, ...]
+    views: tuple[SourceView, ...]
+    inputs: tuple[dict[str, Any], ...]
+    """The trusted builds it reads (dt, build_id, manifest_key): its state."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Name the unit as reports show it."""
+        return "current" if self.dt is None else self.dt.isoformat()
+
+
+@dataclass
+class UnitReport:
+    """What building one unit did."""
+
+    unit: str
+    status: Status
+    tables: dict[str, int] = field(default_factory=dict)
+    checks: list[CheckResult] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def failed_checks(self) -> list[CheckResult]:
+        """Give the checks that failed."""
+        return failed(self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise (`extra` inline: a current build's mode and added dts)."""
+        body = dataclasses.asdict(self)
+        body.update(body.pop("extra"))
+        return body | {
+            "seconds": round(self.seconds, 3),
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+async def build_unit(
+    unit: Unit,
+    engine: RefinedEngine,
+    storage: Storage,
+    layout: TablesLayout,
+    lease: LeaseSet,
+    *,
+    warn_only: bool,
+    report_key: str,
+) -> UnitReport:
+    """Build, check and publish every table of one unit (its lease held by the caller)."""
+    started = time.monotonic()
+    report = UnitReport(unit.label, "built", extra=dict(unit.extra))
+    await storage.delete(await storage.list(layout.staging_prefix(unit.dt)))
+    build_id = new_build_id()
+    try:
+        for view in unit.views:
+            engine.view_files(view.name, view.columns, view.keys, dated=view.dated)
+        crash_point("loaded", ZONE)
+        for table in unit.tables:
+            report.tables[table.name] = engine.materialize(table.name, table.typed_sql())
+        report.checks = run_checks(engine, unit.tables)
+        if report.failed_checks:
+            report.status = "built-with-warnings" if warn_only else "failed"
+            if not warn_only:
+                report.seconds = time.monotonic() - started
+                return report
+        written = stage(engine, layout, unit.dt, build_id, [t.name for t in unit.tables])
+        crash_point("staged", ZONE)
+    finally:
+        engine.reset()
+    draft = TablesManifest(
+        dt=unit.dt,
+        build_id=build_id,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        contract_id=CONTRACT_ID,
+        engine=engine.name,
+        inputs=unit.inputs,
+        tables={},
+        checks=tuple(c.to_dict() for c in report.checks),
+        lease_generation=lease.generations[unit.partition],
+        report_key=report_key,
+        version=__version__,
+        extra=dict(unit.extra),
+    )
+    await publish(storage, layout, lease, draft, written)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def files_of(manifest: TablesManifest | None, table: str) -> tuple[str, ...]:
+    """Give the keys a manifest lists for a table (none without a manifest)."""
+    if manifest is None or table not in manifest.tables:
+        return ()
+    return tuple(key for key, _ in manifest.tables[table].files)
+
+
+def table_views(
+    tables: Sequence[TrustedTable],
+    manifests: Sequence[TablesManifest | None],
+    *,
+    dated: bool,
+    name: str = "{}",
+) -> tuple[SourceView, ...]:
+    """Give one view per table over the files the manifests list for it."""
+    return tuple(
+        SourceView(
+            name.format(table.name),
+            table.columns,
+            tuple(key for manifest in manifests for key in files_of(manifest, table.name)),
+            dated,
+        )
+        for table in tables
+    )
