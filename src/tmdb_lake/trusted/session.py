@@ -1,8 +1,8 @@
 """Open the lake and the engine for a trusted-zone command, run it, close both.
 
-The commands (`transform`, `query`, the demo) call these; they know nothing of DuckDB,
-which is imported here, on first use: importing it costs about half a second that an
-`ingest` must not pay.
+The commands (`transform`, `query`, the demo) call these; they know nothing of DuckDB
+or Spark, which are imported here, on first use: importing DuckDB costs about half a
+second that an `ingest` must not pay, and pyspark is only there with the `spark` extra.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import asyncio
 import secrets
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tmdb_lake.errors import TmdbLakeError
+from tmdb_lake.errors import ConfigError, TmdbLakeError
 from tmdb_lake.lake.layout import TablesLayout
 from tmdb_lake.lake.lease import Holder
 from tmdb_lake.lake.location import LakeLocation
@@ -21,6 +21,7 @@ from tmdb_lake.lake.storage import Storage
 from tmdb_lake.run import open_lake
 from tmdb_lake.settings import EngineSettings, TransformSettings
 from tmdb_lake.trusted.duckdb_engine import DuckDBEngine, DuckDBOptions, S3Access
+from tmdb_lake.trusted.engine import Engine
 from tmdb_lake.trusted.lease import LeasePolicy
 from tmdb_lake.trusted.query import create_views
 from tmdb_lake.trusted.transform import (
@@ -29,6 +30,9 @@ from tmdb_lake.trusted.transform import (
     read_trusted_manifests,
     transform,
 )
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 T = TypeVar("T")
 
@@ -43,7 +47,16 @@ LIMIT 5
 """
 
 
-def open_engine(settings: EngineSettings) -> DuckDBEngine:
+def open_engine(settings: EngineSettings, spark: SparkSession | None = None) -> Engine:
+    """Open the engine the settings name (`spark`: this session, else the environment's)."""
+    if settings.engine == "spark" or spark is not None:
+        from tmdb_lake.trusted.spark_session import open_spark_engine
+
+        return open_spark_engine(settings, spark)
+    return open_duckdb(settings)
+
+
+def open_duckdb(settings: EngineSettings) -> DuckDBEngine:
     """Open DuckDB on the lake the settings point at (a folder, or S3 through httpfs)."""
     options = DuckDBOptions(
         work_dir=Path(settings.work_dir) / "duckdb",
@@ -67,15 +80,21 @@ async def _closing(storage: Storage, job: Awaitable[T]) -> T:
         await storage.close()
 
 
-def transform_lake(settings: TransformSettings) -> TransformReport:
-    """Bring the lake's trusted zone up to date (or rebuild the selected days)."""
+def transform_lake(
+    settings: TransformSettings, spark: SparkSession | None = None
+) -> TransformReport:
+    """Bring the lake's trusted zone up to date (or rebuild the selected days).
+
+    `spark`: run on this SparkSession (a Glue job's, a notebook's) whatever the engine
+    setting says.
+    """
     selection = Selection(since=settings.first_day, until=settings.last_day, full=settings.full)
     holder = Holder(
         token=secrets.token_hex(6), run_id=f"transform-{secrets.token_hex(4)}", run_key="transform"
     )
     policy = LeasePolicy(holder, ttl=settings.lease_ttl, wait=settings.wait)
     storage = open_lake(settings)
-    engine = open_engine(settings)
+    engine = open_engine(settings, spark)
     try:
         job = transform(storage, engine, selection, policy, warn_only=settings.warn_only)
         return asyncio.run(_closing(storage, job))
@@ -87,9 +106,11 @@ def query_lake(settings: EngineSettings, sql: str) -> tuple[list[str], list[tupl
     """Run SQL over the trusted tables (each a view named after its table)."""
     import duckdb
 
+    if settings.engine != "duckdb":
+        raise ConfigError("query runs on DuckDB: --engine spark applies to transform")
     storage = open_lake(settings)
     manifests = asyncio.run(_closing(storage, read_trusted_manifests(storage, TablesLayout())))
-    engine = open_engine(settings)
+    engine = open_duckdb(settings)
     try:
         create_views(engine, list(manifests.values()))
         try:
