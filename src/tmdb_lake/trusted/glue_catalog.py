@@ -79,7 +79,8 @@ def table_properties(location: str) -> dict[str, str]:
 
 
 def _comment(text: str) -> str:
-    return text.replace("'", "''")
+    """Quote a comment's text for Athena's (Hive's) DDL, which escapes with backslashes."""
+    return text.replace("\\", "\\\\").replace("'", "\\'")
 
 
 def athena_ddl(table: Declared, location: str) -> str:
