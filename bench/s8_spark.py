@@ -86,7 +86,7 @@ def transform(lake: Path, engine: str, work: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "tmdb_lake.cli", "transform", "--lake", str(lake)]
     command += ["--engine", engine, "--threads", "2", "--work-dir", str(work), "--json"]
     command += ["--memory-limit", "3GB" if engine == "spark" else "1GB"]
-    result = s5.measure(command)
+    result = s5.measure(command, env={"PYTHONPATH": str(s5.ROOT / "src")})
     summary = json.loads(result.pop("stdout")) if result["exit"] == 0 else {}
     result["tables"] = summary.get("days", [{}])[0].get("tables", {}) if summary else {}
     return result
