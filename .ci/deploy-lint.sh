@@ -15,7 +15,7 @@ cd "$ROOT"
 VENV="${DEPLOY_VENV:-$ROOT/.venv-deploy}"
 PYTHON="${DEPLOY_PYTHON:-python3}"
 # Pinned so CI is repeatable; changing a pin makes the next run reinstall (stamp).
-REQUIREMENTS=("aws-sam-cli==1.170.0" "cfn-lint==1.58.0" "moto[stepfunctions]==5.2.5")
+REQUIREMENTS=("aws-sam-cli==1.170.0" "cfn-lint==1.58.0" "moto[stepfunctions,glue]==5.2.5")
 STAMP="$VENV/.deploy-lint-requirements"
 
 if [[ ! -x "$VENV/bin/python" ]]; then

@@ -12,10 +12,12 @@ script is what keeps the state machine honest. It runs in ``.venv-deploy`` (see
 3. cfn-lint's Step Functions schema accepts the definition with the
    placeholders filled in;
 4. moto's Step Functions interpreter (a port of LocalStack's) executes it with
-   fake plan/shard/commit functions: shards that need several invocations,
-   a throttled invocation and a transient tmdb-lake error (both retried), a
-   shard that never completes (the loop cap), and a fatal handler error (the
-   catch).
+   fake plan/shard/commit/transform functions and moto's Glue jobs: shards that
+   need several invocations, a throttled invocation and a transient tmdb-lake
+   error (both retried), a Glue job start refused once (retried), the trusted
+   then the refined Glue job, the same chain on the transform Lambda, a failed
+   trusted job run (the chain stops, naming the stage), a shard that never
+   completes (the loop cap), and a fatal handler error (the catch).
 
 Usage: python deploy/check_statemachine.py [ASL_JSON] [TEMPLATE]
 """
@@ -183,12 +185,38 @@ class ThrottledError(Exception):
     """Raised by a fake handler: becomes Lambda's 429 TooManyRequestsException."""
 
 
-def execute(definition: Json, handler: Handler, execution_input: Json) -> tuple[Json, list[str]]:
-    """Run the definition in moto; every Lambda invocation goes to ``handler(name, event)``."""
+def execute(
+    definition: Json,
+    handler: Handler,
+    execution_input: Json,
+    failing_jobs: frozenset[str] = frozenset(),
+    glue_busy_once: bool = False,
+) -> tuple[Json, list[str]]:
+    """Run the definition in moto; every Lambda invocation goes to ``handler(name, event)``.
+
+    Glue job runs (``glue:startJobRun.sync``) are moto's: they succeed, except those of
+    ``failing_jobs``; ``glue_busy_once`` refuses the first start (ConcurrentRunsExceeded).
+    Every invocation and job start is recorded in the returned call list, in order.
+    """
     import boto3
     from moto import mock_aws
     from moto.awslambda.exceptions import LambdaClientError
     from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.glue.exceptions import ConcurrentRunsExceededException
+    from moto.glue.models import FakeJob
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        resource,
+        state_task_service_glue,
+    )
+
+    # moto 5.2.5's .sync path ends by interrupting a callback endpoint that it only
+    # creates for tasks that support .waitForTaskToken; Glue's do not, so every
+    # glue:startJobRun.sync failed with "'NoneType' object has no attribute
+    # 'interrupt_all'". Letting Glue's tasks have the endpoint works around it (moto
+    # only; the definition is unchanged).
+    state_task_service_glue._SUPPORTED_INTEGRATION_PATTERNS.add(
+        resource.ResourceCondition.WaitForTaskToken
+    )
 
     class Throttled(LambdaClientError):
         code = 429
@@ -207,9 +235,10 @@ def execute(definition: Json, handler: Handler, execution_input: Json) -> tuple[
         response_headers: Any,
     ) -> bytes:
         name = function_name.rsplit(":", 1)[-1]
-        calls.append(name)
+        event = json.loads(body or "{}")
+        calls.append(f"{name}:{event['zone']}" if name == "transform" else name)
         try:
-            result = handler(name, json.loads(body or "{}"))
+            result = handler(name, event)
         except FunctionError as error:
             response_headers["x-amz-function-error"] = "Unhandled"
             result = {"errorType": error.error_type, "errorMessage": str(error)}
@@ -217,10 +246,28 @@ def execute(definition: Json, handler: Handler, execution_input: Json) -> tuple[
             raise Throttled() from None
         return json.dumps(result).encode()
 
+    busy: list[bool] = []
+    original_start, original_get = FakeJob.start_job_run, FakeJob.get_job_run
+
+    def start_job_run(self: Any, *args: Any, **kwargs: Any) -> str:
+        calls.append(f"glue:{self.name}")
+        if glue_busy_once and not busy:
+            busy.append(True)
+            raise ConcurrentRunsExceededException(f"Job with name {self.name} already running")
+        return original_start(self, *args, **kwargs)
+
+    def get_job_run(self: Any, run_id: str) -> Any:
+        run = original_get(self, run_id)
+        if self.name in failing_jobs:
+            run.status = "FAILED"
+        return run
+
     # moto logs every failed state at ERROR; the failures here are on purpose.
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     original = LambdaSimpleBackend.invoke
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
+    FakeJob.start_job_run = start_job_run  # type: ignore[method-assign]
+    FakeJob.get_job_run = get_job_run  # type: ignore[method-assign]
     try:
         config: Any = {
             "stepfunctions": {"execute_state_machine": True},
@@ -230,7 +277,16 @@ def execute(definition: Json, handler: Handler, execution_input: Json) -> tuple[
             iam = boto3.client("iam", region_name=REGION)
             role = iam.create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
             aws_lambda = boto3.client("lambda", region_name=REGION)
-            for name in ("plan", "shard", "commit"):
+            glue = boto3.client("glue", region_name=REGION)
+            for job in ("trusted", "refined"):
+                glue.create_job(
+                    Name=job,
+                    Role=role,
+                    Command={"Name": "glueetl", "ScriptLocation": f"s3://a/{job}.py"},
+                    GlueVersion="5.0",
+                    ExecutionProperty={"MaxConcurrentRuns": 1},
+                )
+            for name in ("plan", "shard", "commit", "transform"):
                 aws_lambda.create_function(
                     FunctionName=name,
                     Runtime="python3.12",
@@ -255,6 +311,8 @@ def execute(definition: Json, handler: Handler, execution_input: Json) -> tuple[
             return dict(described), calls
     finally:
         LambdaSimpleBackend.invoke = original  # type: ignore[method-assign]
+        FakeJob.start_job_run = original_start  # type: ignore[method-assign]
+        FakeJob.get_job_run = original_get  # type: ignore[method-assign]
 
 
 def fake_lake(
@@ -289,6 +347,8 @@ def fake_lake(
             count = seen["shard_calls"][index] = seen["shard_calls"].get(index, 0) + 1
             done = count >= invocations_needed[index]
             return {"run": event["run"], "shard": event["shard"], "complete": done}
+        if name == "transform":
+            return {"zone": event["zone"], "built": ["2024-05-01"]}
         seen["commit_event"] = event
         return {
             "run_id": event["run"]["run_id"],
@@ -299,12 +359,16 @@ def fake_lake(
     return handler, seen
 
 
-def check_execution(text: str) -> None:
+def filled(text: str, engine: str) -> Json:
     values = {
         "Partition": "aws",
         "PlanFunctionArn": FUNCTION_ARN + "plan",
         "ShardFunctionArn": FUNCTION_ARN + "shard",
         "CommitFunctionArn": FUNCTION_ARN + "commit",
+        "TransformFunctionArn": FUNCTION_ARN + "transform",
+        "TrustedJobName": "trusted",
+        "RefinedJobName": "refined",
+        "TransformEngine": engine,
         "MaxConcurrency": "2",
         "MaxShardInvocations": "4",
     }
@@ -313,12 +377,17 @@ def check_execution(text: str) -> None:
     for retrier in retriers(definition):
         retrier["IntervalSeconds"] = 1
         retrier["JitterStrategy"] = "NONE"
+    return definition
 
-    # Shards needing 1, 3 and 2 invocations: all loop until complete, then commit.
-    # One invocation is throttled by Lambda and one fails with a transient error:
-    # both are retried.
+
+def check_execution(text: str) -> None:
+    definition = filled(text, "glue")
+    # Shards needing 1, 3 and 2 invocations: all loop until complete, then commit, then
+    # the trusted Glue job, then the refined one. One invocation is throttled by Lambda,
+    # one fails with a transient error, and Glue refuses the first job start (a run still
+    # going): all three are retried.
     handler, seen = fake_lake({0: 1, 1: 3, 2: 2}, throttle_once=True, upstream_once=2)
-    result, calls = execute(definition, handler, {"date": "2024-05-01"})
+    result, calls = execute(definition, handler, {"date": "2024-05-01"}, glue_busy_once=True)
     expect(result["status"] == "SUCCEEDED", f"expected SUCCEEDED, got {result}")
     expect(seen["plan_event"] == {"date": "2024-05-01"}, "plan gets the execution input")
     expect(seen["shard_calls"] == {0: 1, 1: 3, 2: 2}, f"shard calls {seen['shard_calls']}")
@@ -326,23 +395,52 @@ def check_execution(text: str) -> None:
     commit = seen["commit_event"]
     expect(set(commit) == {"run"}, f"commit input keys {sorted(commit)}")
     expect(commit["run"]["run_id"] == "r-1", "commit gets the plan's run")
+    stages = [c for c in calls if c.startswith(("commit", "glue:", "transform"))]
+    expected = ["commit", "glue:trusted", "glue:trusted", "glue:refined"]
+    expect(stages == expected, f"commit, trusted (refused once), refined: got {stages}")
     output = json.loads(result["output"])
-    expect(output["manifest"] == "raw/TMDB/_runs/x.json", "output is commit_handler's result")
+    expect(output["ingest"]["manifest"] == "raw/TMDB/_runs/x.json", f"output {output}")
+    expect(output["trusted"]["state"] == "SUCCEEDED", f"trusted job run {output['trusted']}")
+    expect(output["refined"]["engine"] == "glue", f"refined {output['refined']}")
 
-    # A shard that never completes stops at MaxShardInvocations, and nothing commits.
+    # The same chain with TransformEngine=lambda: the transform function, zone by zone.
+    handler, seen = fake_lake({0: 1})
+    result, calls = execute(filled(text, "lambda"), handler, {})
+    expect(result["status"] == "SUCCEEDED", f"expected SUCCEEDED, got {result}")
+    stages = [c for c in calls if c.startswith(("commit", "glue:", "transform"))]
+    expected = ["commit", "transform:trusted", "transform:refined"]
+    expect(stages == expected, f"lambda engine: {stages}")
+    output = json.loads(result["output"])
+    expect(output["trusted"]["summary"]["zone"] == "trusted", f"output {output}")
+
+    # A trusted job run that fails stops the chain there, naming the stage.
+    handler, seen = fake_lake({0: 1})
+    result, calls = execute(definition, handler, {}, failing_jobs=frozenset({"trusted"}))
+    expect(result["status"] == "FAILED", f"expected FAILED, got {result['status']}")
+    expect(result.get("error") == "TmdbLake.TrustedFailed", f"error {result.get('error')}")
+    expect("States.TaskFailed" in result.get("cause", ""), f"cause {result.get('cause')}")
+    expect("glue:refined" not in calls, f"no refined job after a failed trusted one: {calls}")
+
+    # A shard that never completes stops at MaxShardInvocations: nothing commits.
     handler, seen = fake_lake({0: 1, 1: 99})
     result, calls = execute(definition, handler, {})
     expect(result["status"] == "FAILED", f"expected FAILED, got {result['status']}")
-    expect(result.get("error") == "TmdbLake.ShardInvocationCap", f"error {result.get('error')}")
+    expect(result.get("error") == "TmdbLake.IngestFailed", f"error {result.get('error')}")
+    expect(
+        result.get("cause", "").startswith("TmdbLake.ShardInvocationCap: "),
+        f"cause {result.get('cause')}",
+    )
     expect(seen["shard_calls"][1] == 4, f"loop cap 4, got {seen['shard_calls']}")
     expect("commit" not in calls, "no commit after a failed shard")
 
-    # A handler error is not retried and fails the execution with its type.
+    # A handler error is not retried: the ingest stage fails, naming the error's type.
     handler, seen = fake_lake({0: 1, 1: 1}, fail_shard=1)
     result, calls = execute(definition, handler, {})
     expect(result["status"] == "FAILED", f"expected FAILED, got {result['status']}")
-    expect(result.get("error") == "AuthError", f"error {result.get('error')}")
+    expect(result.get("error") == "TmdbLake.IngestFailed", f"error {result.get('error')}")
+    expect(result.get("cause", "").startswith("AuthError: "), f"cause {result.get('cause')}")
     expect(calls.count("shard") == 2 and "commit" not in calls, f"calls {calls}")
+    expect(not any(c.startswith("glue:") for c in calls), f"no transform: {calls}")
 
 
 def retriers(node: Any) -> Iterator[Json]:
@@ -369,7 +467,10 @@ def main(argv: list[str]) -> int:
         ("placeholders match DefinitionSubstitutions", lambda: check_placeholders(text, template)),
         ("well formed", lambda: check_scope("States", fill(text, dummy_values(text)))),
         ("cfn-lint Step Functions schema", lambda: check_schema(fill(text, dummy_values(text)))),
-        ("executes in moto (loop, cap, retry, catch)", lambda: check_execution(text)),
+        (
+            "executes in moto (ingest loop, cap, retries, both engines, stage failures)",
+            lambda: check_execution(text),
+        ),
     ]
     for name, check in checks:
         try:
@@ -384,7 +485,13 @@ def main(argv: list[str]) -> int:
 def dummy_values(text: str) -> dict[str, str]:
     # Numbers stand where a number is needed (inside States.StringToJson).
     return {
-        name: "2" if name.startswith("Max") else f"{FUNCTION_ARN}{name}" if "Arn" in name else "aws"
+        name: "2"
+        if name.startswith("Max")
+        else f"{FUNCTION_ARN}{name}"
+        if "Arn" in name
+        else "aws"
+        if name == "Partition"
+        else "glue"
         for name in PLACEHOLDER.findall(text)
     }
 

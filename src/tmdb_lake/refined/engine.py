@@ -32,8 +32,8 @@ class RefinedEngine(Protocol):
         """Run DuckDB-dialect `sql` into a relation `name` that later SQL can read; give rows."""
         ...
 
-    def scalar(self, sql: str) -> int:
-        """Run DuckDB-dialect `sql` giving one integer (check queries)."""
+    def scalars(self, sqls: Sequence[str]) -> list[int]:
+        """Run DuckDB-dialect queries each giving one integer (check queries)."""
         ...
 
     def write_parquet(self, name: str, prefix: str, stem: str) -> list[WrittenFile]:

@@ -40,7 +40,7 @@ from tmdb_lake.settings.options import (
     Option,
     OptionGroup,
 )
-from tmdb_lake.settings.parsers import MAX_APPENDS, MAX_RECORDS_PER_FILE, RunMode
+from tmdb_lake.settings.parsers import MAX_APPENDS, MAX_RECORDS_PER_FILE, EngineName, RunMode
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -59,6 +59,7 @@ __all__ = [
     "TMDB",
     "TRANSFORM",
     "TRANSFORM_GROUPS",
+    "EngineName",
     "EngineSettings",
     "LakeSettings",
     "Option",

@@ -16,7 +16,7 @@ from tmdb_lake.errors import ConfigError
 from tmdb_lake.lake.layout import FileFormat
 from tmdb_lake.lake.s3_options import DEFAULT_STORAGE_ATTEMPTS, DEFAULT_STORAGE_TIMEOUT_S, S3Options
 from tmdb_lake.secret import Secret
-from tmdb_lake.settings.parsers import RunMode, limit_over_the_cap
+from tmdb_lake.settings.parsers import EngineName, RunMode, limit_over_the_cap
 from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, MediaType
 
 DEFAULT_API_URL = "https://api.themoviedb.org/3"
@@ -169,8 +169,9 @@ class Settings(LakeSettings):
 
 @dataclass(frozen=True)
 class EngineSettings(LakeSettings):
-    """The lake, and how the embedded engine (DuckDB) may use this machine."""
+    """The lake, which engine runs the tables' SQL, and how it may use this machine."""
 
+    engine: EngineName = "duckdb"
     memory_limit: str = "1GB"
     threads: int | None = None
     work_dir: Path = Path(".tmdb-lake")

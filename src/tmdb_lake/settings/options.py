@@ -309,10 +309,20 @@ INGEST: OptionGroup = (
 
 ENGINE: OptionGroup = (
     Option(
+        "engine",
+        ("TMDB_LAKE_ENGINE",),
+        p.parse_engine,
+        "what runs the tables' SQL: duckdb (embedded) or spark (the environment's "
+        'SparkSession, else a local one; pip install "tmdb-lake[spark]")',
+        "--engine",
+        "ENGINE",
+    ),
+    Option(
         "memory_limit",
         ("TMDB_LAKE_DUCKDB_MEMORY_LIMIT",),
         p.parse_memory,
-        "DuckDB's memory limit; past it, DuckDB spills to --work-dir",
+        "DuckDB's memory limit, past which it spills to --work-dir (a local Spark: the "
+        "driver's memory)",
         "--memory-limit",
         "SIZE",
     ),
@@ -320,7 +330,7 @@ ENGINE: OptionGroup = (
         "threads",
         ("TMDB_LAKE_DUCKDB_THREADS",),
         p.parse_optional_positive_int,
-        "DuckDB threads",
+        "DuckDB threads (a local Spark: local[N])",
         "--threads",
         "N",
         default_note="every core",
@@ -329,7 +339,7 @@ ENGINE: OptionGroup = (
         "work_dir",
         ("TMDB_LAKE_WORK_DIR",),
         p.parse_path,
-        "DuckDB's extensions and spill files",
+        "DuckDB's extensions and spill files (a local Spark: its scratch space)",
         "--work-dir",
         "DIR",
     ),

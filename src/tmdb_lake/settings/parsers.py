@@ -19,6 +19,7 @@ from tmdb_lake.secret import Secret
 from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, MediaType
 
 RunMode = Literal["discover", "catalog", "changes"]
+EngineName = Literal["duckdb", "spark"]
 
 MAX_RECORDS_PER_FILE = 10_000
 MAX_APPENDS = 20
@@ -164,6 +165,15 @@ def parse_mode(name: str, raw: str) -> RunMode:
     """Give a run mode: discover, catalog or changes."""
     value = _choice(name, raw, ("discover", "catalog", "changes"), "run mode")
     return "catalog" if value == "catalog" else "changes" if value == "changes" else "discover"
+
+
+def parse_engine(name: str, raw: str) -> EngineName:
+    """Give a transform engine: duckdb or spark."""
+    engines: dict[str, EngineName] = {"duckdb": "duckdb", "spark": "spark"}
+    found = engines.get(raw.strip().lower())
+    if found is None:
+        raise ConfigError(f"{name} {raw!r} is not an engine (duckdb or spark)")
+    return found
 
 
 def parse_seconds(name: str, raw: str) -> float:

@@ -27,7 +27,7 @@ import duckdb
 from tmdb_lake.errors import ConfigError, StorageError
 from tmdb_lake.lake.s3_options import S3Options, reveal
 from tmdb_lake.trusted.contract import Column, IntermediateModel
-from tmdb_lake.trusted.engine import RawInput, SourceAudit, WrittenFile
+from tmdb_lake.trusted.engine import RawInput, SourceAudit, WrittenFile, unique_shortcut
 from tmdb_lake.trusted.reading import (
     literal,
     mismatch_counts_sql,
@@ -185,13 +185,11 @@ class DuckDBEngine:
 
     def materialize_model(self, model: IntermediateModel) -> int:
         """Build an intermediate model; a merge over already-unique ids is the source itself."""
-        if model.unique_shortcut is not None:
-            relation, key = model.unique_shortcut
-            duplicated = self.scalar(f"SELECT count(*) - count(DISTINCT {key}) FROM {relation}")
-            if duplicated == 0:
-                self._sql(f"CREATE OR REPLACE TEMP VIEW {model.name} AS SELECT * FROM {relation}")
-                self._relations.append(model.name)
-                return self.scalar(f"SELECT count(*) FROM {relation}")
+        relation = unique_shortcut(self, model)
+        if relation is not None:
+            self._sql(f"CREATE OR REPLACE TEMP VIEW {model.name} AS SELECT * FROM {relation}")
+            self._relations.append(model.name)
+            return self.scalar(f"SELECT count(*) FROM {relation}")
         return self.materialize(model.name, model.sql)
 
     def materialize(self, name: str, sql: str) -> int:
@@ -203,6 +201,10 @@ class DuckDBEngine:
         """Give the single integer `sql` selects."""
         row = self._sql(sql).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+    def scalars(self, sqls: Sequence[str]) -> list[int]:
+        """Give the integer each of `sqls` selects."""
+        return [self.scalar(sql) for sql in sqls]
 
     def write_parquet(self, name: str, prefix: str, stem: str) -> list[WrittenFile]:
         """COPY temp table `name` to Parquet (zstd) files under lake key `prefix`."""

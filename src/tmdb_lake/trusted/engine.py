@@ -102,6 +102,10 @@ class Engine(Protocol):
         """Run DuckDB-dialect `sql` giving one integer (check queries)."""
         ...
 
+    def scalars(self, sqls: Sequence[str]) -> list[int]:
+        """Run several `scalar` queries at once (Spark plans and schedules them together)."""
+        ...
+
     def write_parquet(self, name: str, prefix: str, stem: str) -> list[WrittenFile]:
         """Write relation `name` as Parquet files `<prefix><stem>_<n>.parquet` (keys)."""
         ...
@@ -113,3 +117,20 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release the engine."""
         ...
+
+
+class ScalarQueries(Protocol):
+    """The one engine method the shared helpers below need."""
+
+    def scalar(self, sql: str) -> int:
+        """Run DuckDB-dialect `sql` giving one integer."""
+        ...
+
+
+def unique_shortcut(engine: ScalarQueries, model: IntermediateModel) -> str | None:
+    """Give the relation `model` may be taken as (its key is already unique there), or None."""
+    if model.unique_shortcut is None:
+        return None
+    relation, key = model.unique_shortcut
+    duplicated = engine.scalar(f"SELECT count(*) - count(DISTINCT {key}) FROM {relation}")
+    return relation if duplicated == 0 else None

@@ -1,8 +1,8 @@
 """Open the lake and the engine for a trusted-zone command, run it, close both.
 
-The commands (`transform`, `query`, `refine`) call these; they know nothing of DuckDB,
-which is imported here, on first use: importing it costs about half a second that an
-`ingest` must not pay.
+The commands (`transform`, `query`, `refine`, the demo) call these; they know nothing of
+DuckDB or Spark, which are imported here, on first use: importing DuckDB costs about half
+a second that an `ingest` must not pay, and pyspark is only there with the `spark` extra.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from tmdb_lake.errors import TmdbLakeError
+from tmdb_lake.errors import ConfigError, TmdbLakeError
 from tmdb_lake.lake.layout import TablesLayout
 from tmdb_lake.lake.lease import Holder
 from tmdb_lake.lake.location import LakeLocation
@@ -21,6 +21,7 @@ from tmdb_lake.lake.storage import Storage
 from tmdb_lake.run import open_lake
 from tmdb_lake.settings import EngineSettings, RefineSettings, TransformSettings
 from tmdb_lake.trusted.duckdb_engine import DuckDBEngine, DuckDBOptions, S3Access
+from tmdb_lake.trusted.engine import Engine
 from tmdb_lake.trusted.lease import LeasePolicy
 from tmdb_lake.trusted.manifest import TrustedManifest
 from tmdb_lake.trusted.query import create_views
@@ -32,12 +33,32 @@ from tmdb_lake.trusted.transform import (
 )
 
 if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
     from tmdb_lake.refined.query import RefinedManifests
 
 T = TypeVar("T")
+E = TypeVar("E", bound="Closable")
 
 
-def open_engine(settings: EngineSettings) -> DuckDBEngine:
+class Closable(Protocol):
+    """An engine, as far as a build command's session cares: it is closed at the end."""
+
+    def close(self) -> None:
+        """Free the engine's memory and files."""
+        ...
+
+
+def open_engine(settings: EngineSettings, spark: SparkSession | None = None) -> Engine:
+    """Open the engine the settings name (`spark`: this session, else the environment's)."""
+    if settings.engine == "spark" or spark is not None:
+        from tmdb_lake.trusted.spark_session import open_spark_engine
+
+        return open_spark_engine(settings, spark)
+    return open_duckdb(settings)
+
+
+def open_duckdb(settings: EngineSettings) -> DuckDBEngine:
     """Open DuckDB on the lake the settings point at (a folder, or S3 through httpfs)."""
     options = DuckDBOptions(
         work_dir=Path(settings.work_dir) / "duckdb",
@@ -65,7 +86,8 @@ async def closing(storage: Storage, job: Awaitable[T]) -> T:
 def run_build(
     settings: RefineSettings,
     command: str,
-    job: Callable[[Storage, DuckDBEngine, LeasePolicy], Awaitable[T]],
+    engine_of: Callable[[], E],
+    job: Callable[[Storage, E, LeasePolicy], Awaitable[T]],
 ) -> T:
     """Run one build command (`transform`, `refine`) on the lake: leases, storage, engine."""
     holder = Holder(
@@ -73,19 +95,26 @@ def run_build(
     )
     policy = LeasePolicy(holder, ttl=settings.lease_ttl, wait=settings.wait)
     storage = open_lake(settings)
-    engine = open_engine(settings)
+    engine = engine_of()
     try:
         return asyncio.run(closing(storage, job(storage, engine, policy)))
     finally:
         engine.close()
 
 
-def transform_lake(settings: TransformSettings) -> TransformReport:
-    """Bring the lake's trusted zone up to date (or rebuild the selected days)."""
+def transform_lake(
+    settings: TransformSettings, spark: SparkSession | None = None
+) -> TransformReport:
+    """Bring the lake's trusted zone up to date (or rebuild the selected days).
+
+    `spark`: run on this SparkSession (a Glue job's, a notebook's) whatever the engine
+    setting says.
+    """
     selection = Selection(since=settings.first_day, until=settings.last_day, full=settings.full)
     return run_build(
         settings,
         "transform",
+        lambda: open_engine(settings, spark),
         lambda storage, engine, policy: transform(
             storage, engine, selection, policy, warn_only=settings.warn_only
         ),
@@ -99,13 +128,16 @@ def query_lake(settings: EngineSettings, sql: str) -> tuple[list[str], list[tupl
     # `query` sees every zone of tables; the refined zone's views are declared there.
     from tmdb_lake.refined.query import create_refined_views, read_refined
 
+    if settings.engine != "duckdb":
+        raise ConfigError("query runs on DuckDB: --engine spark applies to transform")
+
     async def read(storage: Storage) -> tuple[list[TrustedManifest], RefinedManifests]:
         trusted = await read_trusted_manifests(storage, TablesLayout())
         return list(trusted.values()), await read_refined(storage)
 
     storage = open_lake(settings)
     trusted, refined = asyncio.run(closing(storage, read(storage)))
-    engine = open_engine(settings)
+    engine = open_duckdb(settings)
     try:
         create_views(engine, trusted)
         create_refined_views(engine, refined)

@@ -1,0 +1,115 @@
+"""The transform as a job of the stack: a Glue job (Spark) or a Lambda function (DuckDB).
+
+Both are thin: settings come from the job's arguments or the function's environment (the
+same options as the command line), the zone's build runs, its summary is logged, the
+tables are (re)registered in the Glue Data Catalog, and a failed data check fails the
+job, so the Step Functions chain stops at that stage. `deploy/glue/*.py` and the
+transform image's handler call these.
+
+The refined zone is built on DuckDB in either job (its Spark engine is not written yet):
+the job's driver runs `refine` in-process on the lake, reading the trusted manifests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from tmdb_lake.errors import TmdbLakeError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from tmdb_lake.settings import TransformSettings
+
+Zone = Literal["trusted", "refined"]
+log = logging.getLogger("tmdb_lake.jobs")
+
+
+class ChecksFailed(TmdbLakeError):
+    """A data check failed: nothing of that dt was published (the job fails)."""
+
+
+def build_zone(
+    zone: Zone, settings: TransformSettings, glue_database: str | None, spark: Any = None
+) -> dict[str, Any]:
+    """Build one zone, register its tables, give the summary; `ChecksFailed` on a failed check."""
+    if zone == "refined":
+        return build_refined(settings)
+    from tmdb_lake.trusted.quality import render
+    from tmdb_lake.trusted.session import transform_lake
+
+    report = transform_lake(settings, spark)
+    summary = report.as_dict()
+    log.warning("%s", render(summary))
+    if glue_database:
+        register(glue_database, settings.lake, zone)
+    if report.failed:
+        checks = [f"{c.table}: {c.check}" for d in report.failed for c in d.failed_checks]
+        raise ChecksFailed(f"checks failed on {summary['failed']}: {'; '.join(checks)}")
+    return {"zone": zone, "built": summary["built"], "up_to_date": summary["up_to_date"]}
+
+
+def build_refined(settings: TransformSettings) -> dict[str, Any]:
+    """Refine the lake on DuckDB (whatever the job's engine); `ChecksFailed` on a failed check."""
+    import dataclasses
+
+    from tmdb_lake.refined.session import refine_lake, render
+
+    report = refine_lake(dataclasses.replace(settings, engine="duckdb"))
+    summary = report.as_dict()
+    log.warning("%s", render(summary))
+    if report.failed:
+        checks = [f"{c.table}: {c.check}" for u in report.failed for c in u.failed_checks]
+        raise ChecksFailed(f"checks failed on {summary['failed']}: {'; '.join(checks)}")
+    return {"zone": "refined", "built": summary["built"], "up_to_date": summary["up_to_date"]}
+
+
+def register(database: str, lake: str, zone: Zone) -> list[str]:
+    """Create or update the zone's tables in the Glue database."""
+    import boto3
+
+    from tmdb_lake.trusted.glue_catalog import register_tables
+    from tmdb_lake.trusted.spark_session import lake_root_url
+    from tmdb_lake.trusted.tables import TABLES
+
+    return register_tables(boto3.client("glue"), database, lake_root_url(lake), zone, TABLES)
+
+
+def glue_job(zone: Zone, argv: Sequence[str], spark: SparkSession) -> dict[str, Any]:
+    """Run a Glue job: `--lake s3://... [--glue-database NAME] [--warn-only true]`.
+
+    Glue adds its own arguments (`--JOB_NAME`, ...); they are ignored.
+    """
+    from tmdb_lake.settings import TransformSettings
+
+    parser = argparse.ArgumentParser(prog=f"tmdb-lake-{zone}-job")
+    parser.add_argument("--lake", required=True)
+    parser.add_argument("--glue-database", default=None)
+    parser.add_argument("--warn-only", default="false")
+    args, _ = parser.parse_known_args(list(argv))
+    settings = TransformSettings(
+        lake=args.lake,
+        engine="spark",
+        work_dir=Path("/tmp/tmdb-lake"),  # noqa: S108  # the job's own scratch space
+        warn_only=args.warn_only.lower() == "true",
+        wait=600.0,  # a manual run may still hold a day: wait for it, then go on
+    )
+    return build_zone(zone, settings, args.glue_database, spark)
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Run the transform of `event["zone"]` in a Lambda (DuckDB), settings from the environment.
+
+    `TMDB_LAKE_GLUE_DATABASE` names the Glue database to register the tables in.
+    """
+    import os
+
+    from tmdb_lake.settings import TRANSFORM_GROUPS, TransformSettings, load
+
+    zone: Zone = "refined" if event.get("zone") == "refined" else "trusted"
+    settings = load(TransformSettings, TRANSFORM_GROUPS, {}, os.environ)
+    return build_zone(zone, settings, os.environ.get("TMDB_LAKE_GLUE_DATABASE"))

@@ -1,0 +1,233 @@
+"""The Spark engine: the same table declarations, run on a SparkSession (local or a cluster's).
+
+`SparkRelations` is the zone-independent half of the engine seam (`materialize`,
+`materialize_model`, `scalar`, `write_parquet`, `reset`, `close`): relations are
+persisted DataFrames registered as temp views, SQL is the declarations' DuckDB SQL
+translated by `tmdb_lake.trusted.spark_sql.to_spark`, and Parquet files are written under
+the lake-relative prefix the build gives (zstd, `dt` only in the path; one file for a
+small table, about 256 MB of the cached relation per file for big ones). `SparkEngine`
+adds the trusted zone's raw reading (`tmdb_lake.trusted.spark_sources`). A later zone
+(refined) adds its own loader to `SparkRelations` the same way.
+
+Paths: the lake root is a URL Spark's file systems understand: `file:` paths for a local
+lake (tested here), `s3://bucket/prefix/` on Glue or EMR (EMRFS; not reachable from this
+machine: no hadoop-aws jars offline), `s3a://` where hadoop-aws is installed. Keys stay
+lake-relative everywhere else, exactly as with DuckDB.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tmdb_lake.errors import StorageError
+from tmdb_lake.trusted.contract import IntermediateModel
+from tmdb_lake.trusted.engine import RawInput, SourceAudit, WrittenFile, unique_shortcut
+from tmdb_lake.trusted.spark_sql import to_spark
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+FILE_BYTES = 256 * 1024 * 1024
+"""In-memory size of a cached relation per Parquet file (the file is smaller: zstd)."""
+
+
+class SparkRelations:
+    """Relations, SQL and Parquet files on a SparkSession, for any zone's engine."""
+
+    name = "spark"
+
+    def __init__(self, spark: SparkSession, root_url: str, *, owns_session: bool) -> None:
+        self.spark = spark
+        self.root_url = root_url if root_url.endswith("/") else root_url + "/"
+        self.local = "://" not in self.root_url or self.root_url.startswith("file:")
+        self.owns_session = owns_session
+        self._frames: dict[str, DataFrame] = {}
+        self._rows: dict[str, int] = {}
+        self.spark_root = qualified_root(spark, self.root_url)
+
+    # -- relations ------------------------------------------------------------------------
+
+    def register(self, name: str, frame: DataFrame) -> int:
+        """Keep `frame` as relation `name`: persisted (memory, then disk), a view; give rows."""
+        from pyspark import StorageLevel
+
+        self.view(name, frame.persist(StorageLevel.MEMORY_AND_DISK))
+        self._rows[name] = frame.count()
+        return self._rows[name]
+
+    def view(self, name: str, frame: DataFrame) -> None:
+        """Name `frame` (computed when read; nothing is cached) so that later SQL can read it."""
+        old = self._frames.pop(name, None)
+        if old is not None:
+            old.unpersist()
+        frame.createOrReplaceTempView(name)
+        self._frames[name] = frame
+
+    def materialize_model(self, model: IntermediateModel) -> int:
+        """Build an intermediate model; a merge over already-unique ids is the source itself."""
+        relation = unique_shortcut(self, model)
+        if relation is not None:
+            self.view(model.name, self.spark.table(relation))
+            self._rows[model.name] = self._rows.get(relation) or self.spark.table(relation).count()
+            return self._rows[model.name]
+        return self.materialize(model.name, model.sql)
+
+    def materialize(self, name: str, sql: str) -> int:
+        """Run DuckDB-dialect `sql`, translated, into relation `name`; give its rows."""
+        return self.register(name, self.sql(sql))
+
+    def scalar(self, sql: str) -> int:
+        """Give the single integer DuckDB-dialect `sql` selects."""
+        row = self.sql(sql).first()
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
+    def scalars(self, sqls: Sequence[str]) -> list[int]:
+        """Give the integer each of `sqls` selects, from one Spark query (scalar subqueries).
+
+        Spark runs the subqueries of one query concurrently, and plans them once: for the
+        fifty checks of a dt, one query instead of fifty.
+        """
+        if not sqls:
+            return []
+        selects = ", ".join(f"({to_spark(sql)}) AS c{i}" for i, sql in enumerate(sqls))
+        row = self.spark.sql(f"SELECT {selects}").first()
+        values = list(row) if row is not None else [None] * len(sqls)
+        return [int(v) if v is not None else 0 for v in values]
+
+    def sql(self, duckdb_sql: str) -> DataFrame:
+        """Give the DataFrame of DuckDB-dialect SQL, translated to Spark's."""
+        return self.spark.sql(to_spark(duckdb_sql))
+
+    # -- files ----------------------------------------------------------------------------
+
+    def write_parquet(self, name: str, prefix: str, stem: str) -> list[WrittenFile]:
+        """Write relation `name` as `<prefix><stem>_<n>.parquet` (zstd); give keys and rows."""
+        frame = self._frames[name]
+        files = max(1, math.ceil(cached_bytes(frame) / FILE_BYTES))
+        scratch = f"{prefix}_spark_{stem}"
+        target = self.url(scratch)
+        try:
+            frame.coalesce(files).write.mode("overwrite").option("compression", "zstd").parquet(
+                target
+            )
+        except Exception as exc:  # py4j wraps the JVM's I/O errors in its own types
+            raise StorageError(f"Spark could not write {scratch}: {_one_line(exc)}") from None
+        parts = sorted(p for p in self._list(scratch) if p.endswith(".parquet"))
+        keys = [f"{prefix}{stem}_{n}.parquet" for n in range(len(parts))]
+        for part, key in zip(parts, keys, strict=True):
+            self._move(f"{scratch}/{part}", key)
+        self._remove(scratch)
+        if len(keys) == 1:
+            return [WrittenFile(keys[0], self._rows[name])]
+        return self._counted(keys)
+
+    def _counted(self, keys: list[str]) -> list[WrittenFile]:
+        counts = {
+            self.key_of(str(row[0])): int(row[1])
+            for row in self.spark.read.parquet(*(self.url(k) for k in keys))
+            .groupBy("_metadata.file_path")
+            .count()
+            .collect()
+        }
+        return [WrittenFile(key, counts.get(key, 0)) for key in keys]
+
+    def url(self, key: str) -> str:
+        """Give the URL Spark reads or writes for a lake-relative key."""
+        return self.root_url + key
+
+    def key_of(self, path: str) -> str:
+        """Give the lake-relative key of a path Spark reports (`_metadata.file_path`)."""
+        key = path.removeprefix(self.spark_root)
+        if key == path:
+            raise StorageError(f"Spark read or wrote outside the lake: {path}")
+        return key
+
+    def _local_path(self, key: str) -> Path:
+        return Path(self.root_url.removeprefix("file:")) / key
+
+    def _list(self, key: str) -> list[str]:
+        if self.local:
+            return [p.name for p in self._local_path(key).iterdir() if p.is_file()]
+        fs, path = self._hadoop(key)
+        return [str(status.getPath().getName()) for status in fs.listStatus(path)]
+
+    def _move(self, source: str, target: str) -> None:
+        if self.local:
+            self._local_path(source).replace(self._local_path(target))
+            return
+        fs, path = self._hadoop(source)
+        _, destination = self._hadoop(target)
+        if not fs.rename(path, destination):
+            raise StorageError(f"Spark could not move {source} to {target}")
+
+    def _remove(self, key: str) -> None:
+        if self.local:  # Hadoop's local file system leaves .crc files beside its own
+            shutil.rmtree(self._local_path(key), ignore_errors=True)
+            return
+        fs, path = self._hadoop(key)
+        fs.delete(path, True)
+
+    def _hadoop(self, key: str) -> tuple[Any, Any]:
+        jvm: Any = self.spark._jvm
+        path = jvm.org.apache.hadoop.fs.Path(self.url(key))
+        conf = self.spark._jsc.hadoopConfiguration()
+        return path.getFileSystem(conf), path
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Drop every relation of the current dt (views and cached data)."""
+        for name, frame in reversed(list(self._frames.items())):
+            self.spark.catalog.dropTempView(name)
+            frame.unpersist()
+        self._frames.clear()
+        self._rows.clear()
+
+    def close(self) -> None:
+        """Release the relations; stop the session only if this engine started it."""
+        self.reset()
+        if self.owns_session:
+            self.spark.stop()
+
+
+class SparkEngine(SparkRelations):
+    """The trusted zone on Spark: raw records in, the same tables out.
+
+    >>> engine = SparkEngine(spark, "/abs/lake/", owns_session=False)
+    >>> audit = engine.load_sources(inputs)
+    """
+
+    def load_sources(self, inputs: Sequence[RawInput]) -> SourceAudit:
+        """Read every input of one dt into `movie_record`, `series_record`, `genre_record`."""
+        from tmdb_lake.trusted.spark_sources import load_sources
+
+        return load_sources(self, inputs)
+
+
+def qualified_root(spark: SparkSession, root_url: str) -> str:
+    """Give the lake root as Spark reports file paths under it (`file:/abs/lake/`, `s3://b/p/`)."""
+    try:
+        jvm: Any = spark._jvm
+        path = jvm.org.apache.hadoop.fs.Path(root_url)
+        fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
+        root = str(fs.makeQualified(path).toUri().toString())
+    except Exception:  # no JVM in this process (Spark Connect): the URL as given
+        root = root_url if "://" in root_url else "file:" + root_url
+    return root if root.endswith("/") else root + "/"
+
+
+def cached_bytes(frame: DataFrame) -> int:
+    """Give the size Spark's optimizer gives a (cached) relation; 0 when it cannot say."""
+    try:
+        stats = frame._jdf.queryExecution().optimizedPlan().stats()
+        return int(str(stats.sizeInBytes()))
+    except Exception:
+        return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
