@@ -19,6 +19,8 @@ from tmdb_lake.settings.options import (
     INGEST,
     LAKE,
     LEASES,
+    MAINTAIN,
+    TABLES,
     TMDB,
     TRANSFORM,
     Option,
@@ -30,8 +32,9 @@ T = TypeVar("T", bound=LakeSettings)
 
 INGEST_GROUPS: tuple[OptionGroup, ...] = (LAKE, TMDB, LEASES, INGEST)
 LAKE_GROUPS: tuple[OptionGroup, ...] = (LAKE,)
-ENGINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE)
-TRANSFORM_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, LEASES, TRANSFORM)
+ENGINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES)
+TRANSFORM_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES, LEASES, TRANSFORM)
+MAINTAIN_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES, LEASES, MAINTAIN)
 
 
 def options_of(groups: Sequence[OptionGroup]) -> list[Option]:

@@ -20,6 +20,10 @@ rebuilds it and step 6 removes the orphans) or the new one with `cleanup_pending
 next run finishes steps 6-7). Glob readers of a partition folder see the old files until
 step 4, old and new files between steps 4 and 6 (duplicates, for the time a few copies
 and deletes take), then only the new ones.
+
+With an Iceberg sink (`--table-format iceberg`) steps 3-7 are the sink's: each table's dt
+is written into the table's location and replaced in one snapshot, then the dt's manifest
+is written (`tmdb_lake.iceberg.sink`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import dataclasses
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tmdb_lake import __version__
 from tmdb_lake.concurrency import gather_all
@@ -43,6 +47,9 @@ from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy, dt_lease
 from tmdb_lake.trusted.manifest import TableFiles, TrustedManifest
 from tmdb_lake.trusted.quality import DtReport, audit_findings
 from tmdb_lake.trusted.tables import CONTRACT_ID, INTERMEDIATE, TABLES
+
+if TYPE_CHECKING:
+    from tmdb_lake.iceberg.sink import IcebergSink
 
 
 def new_build_id(now: datetime | None = None) -> str:
@@ -78,8 +85,9 @@ async def build_dt(
     report_key: str,
     policy: LeasePolicy,
     rebuild: bool = False,
+    sink: IcebergSink | None = None,
 ) -> DtReport:
-    """Build, check and publish every trusted table of one dt."""
+    """Build, check and publish every trusted table of one dt (as Iceberg snapshots with a sink)."""
     started = time.monotonic()
     dt = day.day
     report = DtReport(
@@ -96,6 +104,8 @@ async def build_dt(
             return report
         await storage.delete(await storage.list(layout.staging_prefix(dt)))
         build_id = new_build_id()
+        if sink is not None:
+            await sink.begin(storage, dt, build_id, TABLES)
         try:
             audit = engine.load_sources(day.inputs)
             crash_point("loaded")
@@ -111,9 +121,14 @@ async def build_dt(
                 report.status = "built-with-warnings" if warn_only else "failed"
                 if not warn_only:
                     report.seconds = time.monotonic() - started
+                    if sink is not None:
+                        await sink.heal(storage, dt)
                     return report
             written: dict[str, list[WrittenFile]] = {}
-            for table in TABLES:
+            in_tables: dict[str, list[str]] = {}
+            if sink is not None:
+                in_tables = sink.write(engine, dt, build_id, TABLES)
+            for table in TABLES if sink is None else ():
                 prefix = f"{layout.staging_prefix(dt, build_id)}{table.name}/"
                 written[table.name] = engine.write_parquet(
                     table.name, prefix, f"{table.name}_{build_id}"
@@ -121,6 +136,11 @@ async def build_dt(
             crash_point("staged")
         finally:
             engine.reset()
+        if sink is not None:
+            draft = _draft(day, engine.name, build_id, report, report_key, lease)
+            await sink.publish(storage, lease, draft, in_tables, TABLES)
+            report.seconds = time.monotonic() - started
+            return report
         finals = {
             table: [(f, layout.data_key(table, dt, build_id, n)) for n, f in enumerate(files)]
             for table, files in written.items()
@@ -128,24 +148,15 @@ async def build_dt(
         copies = (storage.copy(f.key, final) for pairs in finals.values() for f, final in pairs)
         await gather_all(copies, limit=COPY_CONCURRENCY)
         crash_point("copied")
-        manifest = TrustedManifest(
-            dt=dt,
-            build_id=build_id,
-            built_at=_now(),
-            contract_id=CONTRACT_ID,
-            engine=engine.name,
-            inputs=tuple(report.inputs),
+        manifest = dataclasses.replace(
+            _draft(day, engine.name, build_id, report, report_key, lease),
             tables={
                 table: TableFiles(
                     sum(f.rows for f, _ in pairs), tuple((final, f.rows) for f, final in pairs)
                 )
                 for table, pairs in finals.items()
             },
-            checks=tuple(c.to_dict() for c in report.checks),
-            lease_generation=lease.generations[Partition(LEASED_DATASET, dt)],
             cleanup_pending=True,
-            report_key=report_key,
-            version=__version__,
         )
         await lease.verify()  # a transform paused past its lease must not publish
         await storage.put(layout.manifest_key(dt), manifest.to_json())
@@ -171,6 +182,30 @@ async def finish_cleanup(
     crash_point("cleaned")
     clean = dataclasses.replace(manifest, cleanup_pending=False)
     await storage.put(layout.manifest_key(manifest.dt), clean.to_json())
+
+
+def _draft(
+    day: DayInputs,
+    engine: str,
+    build_id: str,
+    report: DtReport,
+    report_key: str,
+    lease: LeaseSet,
+) -> TrustedManifest:
+    """Give a dt's manifest without its tables: what every build records."""
+    return TrustedManifest(
+        dt=day.day,
+        build_id=build_id,
+        built_at=_now(),
+        contract_id=CONTRACT_ID,
+        engine=engine,
+        inputs=tuple(report.inputs),
+        tables={},
+        checks=tuple(c.to_dict() for c in report.checks),
+        lease_generation=lease.generations[Partition(LEASED_DATASET, day.day)],
+        report_key=report_key,
+        version=__version__,
+    )
 
 
 def _input_dict(item: Any) -> dict[str, Any]:

@@ -11,24 +11,29 @@ import asyncio
 import secrets
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tmdb_lake.errors import TmdbLakeError
+from tmdb_lake.errors import ConfigError, TmdbLakeError
 from tmdb_lake.lake.layout import TablesLayout
 from tmdb_lake.lake.lease import Holder
 from tmdb_lake.lake.location import LakeLocation
 from tmdb_lake.lake.storage import Storage
 from tmdb_lake.run import open_lake
-from tmdb_lake.settings import EngineSettings, TransformSettings
+from tmdb_lake.settings import EngineSettings, MaintainSettings, TransformSettings
 from tmdb_lake.trusted.duckdb_engine import DuckDBEngine, DuckDBOptions, S3Access
 from tmdb_lake.trusted.lease import LeasePolicy
+from tmdb_lake.trusted.manifest import TrustedManifest
 from tmdb_lake.trusted.query import create_views
+from tmdb_lake.trusted.tables import TABLES
 from tmdb_lake.trusted.transform import (
     Selection,
     TransformReport,
     read_trusted_manifests,
     transform,
 )
+
+if TYPE_CHECKING:
+    from tmdb_lake.iceberg.sink import IcebergSink
 
 T = TypeVar("T")
 
@@ -74,24 +79,71 @@ def transform_lake(settings: TransformSettings) -> TransformReport:
         token=secrets.token_hex(6), run_id=f"transform-{secrets.token_hex(4)}", run_key="transform"
     )
     policy = LeasePolicy(holder, ttl=settings.lease_ttl, wait=settings.wait)
+    sink = open_sink(settings, "trusted") if settings.table_format == "iceberg" else None
     storage = open_lake(settings)
     engine = open_engine(settings)
     try:
-        job = transform(storage, engine, selection, policy, warn_only=settings.warn_only)
+        job = transform(storage, engine, selection, policy, warn_only=settings.warn_only, sink=sink)
         return asyncio.run(_closing(storage, job))
     finally:
         engine.close()
 
 
-def query_lake(settings: EngineSettings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run SQL over the trusted tables (each a view named after its table)."""
-    import duckdb
+def open_sink(settings: EngineSettings, zone: str) -> IcebergSink:
+    """Open the Iceberg catalog of the settings, for the tables of one zone."""
+    from tmdb_lake.iceberg.catalog import CatalogConfig, open_catalog
+    from tmdb_lake.iceberg.sink import IcebergSink
 
+    config = CatalogConfig.from_settings(settings)
+    layout = TablesLayout(zone, table_format="iceberg")
+    return IcebergSink(open_catalog(config), config, layout)
+
+
+def maintain_lake(settings: MaintainSettings) -> list[dict[str, Any]]:
+    """Compact, expire and clean the lake's Iceberg tables; give what was done per table."""
+    from tmdb_lake.iceberg.maintain import Retention, maintain
+
+    holder = Holder(
+        token=secrets.token_hex(6), run_id=f"maintain-{secrets.token_hex(4)}", run_key="maintain"
+    )
+    policy = LeasePolicy(holder, ttl=settings.lease_ttl, wait=settings.wait)
+    retention = Retention(settings.retention_days, settings.retain_last, settings.small_file)
+    sink = open_sink(settings, "trusted")
     storage = open_lake(settings)
-    manifests = asyncio.run(_closing(storage, read_trusted_manifests(storage, TablesLayout())))
     engine = open_engine(settings)
     try:
-        create_views(engine, list(manifests.values()))
+        job = maintain(storage, sink, engine, TABLES, policy, retention)
+        return [done.as_dict() for done in asyncio.run(_closing(storage, job))]
+    finally:
+        engine.close()
+
+
+def query_lake(
+    settings: EngineSettings, sql: str, as_of: str | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run SQL over the trusted tables (each a view named after its table).
+
+    Iceberg tables can be read as of a past timestamp or snapshot (`as_of`).
+    """
+    import duckdb
+
+    if as_of is not None and settings.table_format != "iceberg":
+        raise ConfigError("--as-of reads Iceberg tables: add --table-format iceberg")
+    manifests: dict[Any, TrustedManifest] = {}
+    if settings.table_format == "parquet":
+        storage = open_lake(settings)
+        manifests = asyncio.run(_closing(storage, read_trusted_manifests(storage, TablesLayout())))
+    engine = open_engine(settings)
+    try:
+        if settings.table_format == "iceberg":
+            from tmdb_lake.iceberg.reading import AsOf
+            from tmdb_lake.iceberg.reading import create_views as iceberg_views
+
+            sink = open_sink(settings, "trusted")
+            moment = AsOf.parse(as_of) if as_of is not None else None
+            iceberg_views(engine, sink.catalog, sink.namespace, TABLES, sink.config.s3, moment)
+        else:
+            create_views(engine, list(manifests.values()))
         try:
             return engine.query(sql)
         except duckdb.Error as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -25,6 +25,9 @@ from tmdb_lake.trusted.inputs import group_by_day
 from tmdb_lake.trusted.lease import LeasePolicy, dt_lease
 from tmdb_lake.trusted.manifest import TrustedManifest
 from tmdb_lake.trusted.quality import DtReport
+
+if TYPE_CHECKING:
+    from tmdb_lake.iceberg.sink import IcebergSink
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,15 @@ async def transform(
     policy: LeasePolicy,
     *,
     warn_only: bool = False,
+    sink: IcebergSink | None = None,
 ) -> TransformReport:
-    """Bring the trusted zone up to date with the raw zone (or rebuild the selection)."""
+    """Bring the trusted zone up to date with the raw zone (or rebuild the selection).
+
+    With a `sink` the tables are Iceberg tables (`--table-format iceberg`), with their own
+    per-dt manifests; the Parquet tables of the same lake are not touched.
+    """
     started = time.monotonic()
-    layout = TablesLayout()
+    layout = sink.layout if sink is not None else TablesLayout()
     transform_id = new_build_id()
     today = datetime.now(UTC).date()
     report = TransformReport(transform_id, storage.description, datetime.now(UTC).isoformat())
@@ -108,6 +116,10 @@ async def transform(
                     again = TrustedManifest.from_json(data, layout.manifest_key(manifest.dt))
                     if again.cleanup_pending:
                         await finish_cleanup(storage, layout, again, lease)
+    if sink is not None:  # a crashed Iceberg build: remove its uncommitted folders
+        for dt in await sink.intents(storage):
+            async with dt_lease(storage, layout, dt, policy):
+                await sink.heal(storage, dt)
     state_key = layout.state_key("drift")
     state_data = await storage.get(state_key)
     first_seen: dict[str, Any] = orjson.loads(state_data) if state_data else {}
@@ -127,6 +139,7 @@ async def transform(
             report_key=report_key,
             policy=policy,
             rebuild=selection.full,
+            sink=sink,
         )
         if built_day.status == "up-to-date":
             report.up_to_date += 1
