@@ -31,6 +31,9 @@ from tmdb_lake.settings.parsers import CatalogKind
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
 
+CATALOG_NAME = "tmdb_lake"
+"""The catalog's name: the `sql` catalog keys its rows by it (other tools must use it too)."""
+
 
 @dataclass(frozen=True)
 class RestAuth:
@@ -111,7 +114,7 @@ def open_catalog(config: CatalogConfig) -> Catalog:
     io = file_io_properties(config.s3) if remote_files else {}
     properties = {**io, **_catalog_properties(config)}
     try:
-        return load_catalog(f"tmdb-lake-{config.kind}", **properties)
+        return load_catalog(CATALOG_NAME, **properties)
     except (ForbiddenError, UnauthorizedError) as exc:
         message = f"the {config.kind} catalog refused tmdb-lake: {_first_line(exc)}"
         raise ConfigError(message) from None
