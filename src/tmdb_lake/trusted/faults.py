@@ -3,7 +3,10 @@
 `TMDB_LAKE_TRUSTED_CRASH_AT=<point>` kills the process with SIGKILL there (nothing runs
 after it: no `finally`, no cleanup), `TMDB_LAKE_TRUSTED_INTERRUPT_AT=<point>` raises
 KeyboardInterrupt there. Points, in build order: `loaded`, `staged`, `copied`,
-`committed`, `cleaned`. Unset (always, outside tests), they do nothing.
+`committed`, `cleaned`; an Iceberg build (`--table-format iceberg`) passes `loaded`,
+`staged`, then per table `iceberg-prepared` (the snapshot's manifests written, the catalog
+not yet told) and `iceberg-committed`, then `committed` (the dt's manifest). Unset
+(always, outside tests), they do nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import signal
 
 POINTS = ("loaded", "staged", "copied", "committed", "cleaned")
+ICEBERG_POINTS = ("loaded", "staged", "iceberg-prepared", "iceberg-committed", "committed")
 
 
 def crash_point(name: str) -> None:
