@@ -33,6 +33,7 @@ from tmdb_lake.trusted.reading import literal
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
+    from pyiceberg.schema import Schema
     from pyiceberg.table import Table
 
 
@@ -126,7 +127,7 @@ def create_views(
             body = empty_select(declaration, dated)
         else:
             allow_s3(engine, table.location(), s3)
-            known = {field.name for field in table.schema().fields}
+            known = {field.name for field in schema_at(table, snapshot).fields}
             columns = ", ".join(
                 f'"{n}"' if n in known else f'CAST(NULL AS {_type(declaration, n)}) AS "{n}"'
                 for n in names
@@ -137,6 +138,15 @@ def create_views(
             )
         engine.db.execute(f'CREATE OR REPLACE VIEW "{declaration.name}" AS {body}')
     return chosen
+
+
+def schema_at(table: Table, snapshot_id: int) -> Schema:
+    """Give the schema a snapshot was written with (time travel reads with it)."""
+    snapshot = table.snapshot_by_id(snapshot_id)
+    schemas = table.schemas()
+    if snapshot is None or snapshot.schema_id is None or snapshot.schema_id not in schemas:
+        return table.schema()
+    return schemas[snapshot.schema_id]
 
 
 def empty_select(declaration: TableLike, dated: bool) -> str:
