@@ -84,13 +84,8 @@ def replace(
     dt: dt_module.date | None,
     new_files: Sequence[DataFile],
     properties: dict[str, str],
-    *,
-    operation: str = "overwrite",
 ) -> int:
-    """Replace a partition's (or the table's) files in one snapshot; give its id.
-
-    `operation="replace"` marks a compaction (same rows, other files) as Iceberg's `replace`.
-    """
+    """Replace a partition's (or the table's) files in one snapshot; give its id."""
     from pyiceberg.table.snapshots import Operation
 
     old = live_files(table, dt)
@@ -101,8 +96,6 @@ def replace(
     with transaction.update_snapshot(snapshot_properties=summary).overwrite() as snapshot:
         # The partition is the conflict filter: concurrent commits of other dts are retried.
         snapshot._isolation_operation = Operation.OVERWRITE
-        if operation == "replace" and old:
-            snapshot._operation = Operation.REPLACE
         snapshot.delete_by_predicate(partition_filter(dt))
         for data_file in old:
             snapshot.delete_data_file(data_file)

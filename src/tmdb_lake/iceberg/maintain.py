@@ -5,8 +5,9 @@ Per table of the zone:
 1. **compact**: a partition holding two or more data files smaller than `--small-file`
    (what Spark tasks or many small commits leave) is rewritten into files of about 256 MB,
    read back through DuckDB's `iceberg_scan` and written with the table's field ids, and
-   swapped in one `replace` snapshot (same rows; checked before the commit), under the dt's
-   lease so that no transform replaces the dt meanwhile;
+   swapped in one snapshot (same rows, checked before the commit; its summary says
+   `tmdb-lake.build-id: tmdb-lake.maintain`, since pyiceberg 0.12 cannot write Iceberg's
+   `replace` operation), under the dt's lease so that no transform replaces the dt meanwhile;
 2. **expire**: snapshots older than `--retention-days` are removed from the metadata, always
    keeping the newest `--retain-last` ones (and the current one); the manifest lists,
    manifests and data files that only expired snapshots reached are then deleted;
@@ -24,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tmdb_lake.iceberg.commit import data_files, live_files, replace
+from tmdb_lake.iceberg.commit import BUILD_PROPERTY, data_files, live_files, replace
 from tmdb_lake.iceberg.files import delete_files, file_ages, is_under, write_data_files
 from tmdb_lake.iceberg.schema import PARTITION_COLUMN, TableLike, field_ids_option
 from tmdb_lake.iceberg.sink import IcebergSink
@@ -129,7 +130,7 @@ def compact(
     dt: dt_module.date,
     small_file: int,
 ) -> tuple[int, int] | None:
-    """Rewrite one partition into big files in one `replace` snapshot; give files before/after."""
+    """Rewrite one partition into big files in one snapshot; give files before and after."""
     before = live_files(table, dt)
     if sum(1 for f in before if f.file_size_in_bytes < small_file) < 2:
         return None  # a transform replaced it since we looked
@@ -159,7 +160,7 @@ def compact(
     if sum(f.record_count for f in new) != sum(f.record_count for f in before):
         delete_files(table.io, urls)
         raise RuntimeError(f"compacting {declaration.name} dt={dt} changed its row count")
-    replace(table, dt, new, {"tmdb-lake.build-id": COMPACTED_BY}, operation="replace")
+    replace(table, dt, new, {BUILD_PROPERTY: COMPACTED_BY})
     return len(before), len(new)
 
 
