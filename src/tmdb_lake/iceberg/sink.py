@@ -171,6 +171,13 @@ class IcebergSink:
         await storage.delete([self.layout.commit_key(draft.dt)])
         return manifest
 
+    def built(self, manifest: TrustedManifest) -> bool:
+        """Tell whether a dt's manifest records a build into this catalog and namespace."""
+        extra = manifest.extra
+        return extra.get("catalog") == self.config.kind and extra.get("namespace") == (
+            self.namespace
+        )
+
     def describe(self, snapshots: dict[str, int]) -> dict[str, Any]:
         """Give what a manifest records of the Iceberg side of a build."""
         return {

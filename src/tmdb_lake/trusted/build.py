@@ -65,12 +65,18 @@ def _now() -> str:
 COPY_CONCURRENCY = 32
 
 
-def is_current(day: DayInputs, manifest: TrustedManifest | None) -> bool:
-    """Tell whether a dt's trusted build matches the raw day's current manifests."""
+def is_current(
+    day: DayInputs, manifest: TrustedManifest | None, sink: IcebergSink | None = None
+) -> bool:
+    """Tell whether a dt's trusted build matches the raw day's current manifests.
+
+    For Iceberg tables the build must also be in the sink's catalog and namespace.
+    """
     return (
         manifest is not None
         and manifest.contract_id == CONTRACT_ID
         and manifest.fingerprint() == day.fingerprint()
+        and (sink is None or sink.built(manifest))
     )
 
 
@@ -99,7 +105,7 @@ async def build_dt(
     async with dt_lease(storage, layout, dt, policy) as lease:
         stored = await storage.get(layout.manifest_key(dt))
         current = TrustedManifest.from_json(stored, layout.manifest_key(dt)) if stored else None
-        if is_current(day, current) and not rebuild:
+        if is_current(day, current, sink) and not rebuild:
             report.status = "up-to-date"  # another transform built it while this one waited
             return report
         await storage.delete(await storage.list(layout.staging_prefix(dt)))

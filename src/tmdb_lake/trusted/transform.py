@@ -126,7 +126,7 @@ async def transform(
     for day in group_by_day(snapshots):
         if not day.inputs:
             continue
-        if not selection.full and is_current(day, built.get(day.day)):
+        if not selection.full and is_current(day, built.get(day.day), sink):
             report.up_to_date += 1
             continue
         built_day = await build_dt(
