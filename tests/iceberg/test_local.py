@@ -12,11 +12,14 @@ from iceberg.icelake import (  # type: ignore[import-not-found]
     NAMES,
     catalog,
     columns,
+    duckdb_connection,
     duckdb_rows,
     parquet_rows,
     pyiceberg_rows,
     snapshots,
 )
+from tmdb_lake.iceberg.ddl import duckdb_view
+from tmdb_lake.trusted.tables import TABLES
 from trusted.conftest import DAY1, DAY2  # type: ignore[import-not-found]
 
 ICEBERG = ("--table-format", "iceberg")
@@ -51,6 +54,14 @@ def test_iceberg_tables_match_the_parquet_build_row_for_row(cli, raw_lake: Path)
         manifest = json.loads(path.read_text())
         assert manifest["table_format"] == "iceberg" and set(manifest["snapshots"]) == set(NAMES)
     assert not list(raw_lake.glob("trusted/TMDB/ICEBERG/_commits/*"))
+    with duckdb_connection() as db:  # `ddl --engine duckdb`'s Iceberg form, executed
+        movie_table = catalog(raw_lake).load_table(("tmdb_trusted", "movie"))
+        db.execute(
+            duckdb_view(next(t for t in TABLES if t.name == "movie"), movie_table.metadata_location)
+        )
+        assert db.execute("SELECT count(*) FROM movie").fetchone() == (
+            len(parquet_rows(raw_lake, "movie")),
+        )
 
 
 def test_one_snapshot_per_replace_and_time_travel_reads_the_old_rows(cli, raw_lake: Path) -> None:
