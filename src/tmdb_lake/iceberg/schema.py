@@ -33,6 +33,9 @@ TABLE_PROPERTIES = {
     "write.delete.mode": "copy-on-write",
     "write.update.mode": "copy-on-write",
     "write.merge.mode": "copy-on-write",
+    # Old metadata files are pruned at each commit (snapshots live in the current one).
+    "write.metadata.delete-after-commit.enabled": "true",
+    "write.metadata.previous-versions-max": "20",
     "tmdb-lake.managed": "true",
 }
 PARTITION_COLUMN = "dt"

@@ -91,6 +91,12 @@ def transform_lake(settings: TransformSettings) -> TransformReport:
 
 def open_sink(settings: EngineSettings, zone: str) -> IcebergSink:
     """Open the Iceberg catalog of the settings, for the tables of one zone."""
+    try:
+        import pyiceberg  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            '--table-format iceberg needs pyiceberg: pip install "tmdb-lake[iceberg]"'
+        ) from None
     from tmdb_lake.iceberg.catalog import CatalogConfig, open_catalog
     from tmdb_lake.iceberg.sink import IcebergSink
 
