@@ -109,6 +109,8 @@ def maintain_lake(settings: MaintainSettings) -> list[dict[str, Any]]:
     """Compact, expire and clean the lake's Iceberg tables; give what was done per table."""
     from tmdb_lake.iceberg.maintain import Retention, maintain
 
+    if settings.table_format != "iceberg":
+        raise ConfigError("maintain works on Iceberg tables: Parquet tables keep no history")
     holder = Holder(
         token=secrets.token_hex(6), run_id=f"maintain-{secrets.token_hex(4)}", run_key="maintain"
     )
