@@ -20,6 +20,9 @@ sampled every 50 ms) are measured from outside.
 
     python bench/s5_trusted.py --records 100000 --out bench/out/s5
     python bench/s5_trusted.py --records 1000000 --formats jsonl --tools tmdb-lake,floor --s6
+
+`--table-format iceberg` runs tmdb-lake's transforms with Apache Iceberg tables (the local
+`sql` catalog) instead of Parquet folders (issue 15's S5/S6 with Iceberg, bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -269,7 +272,9 @@ pipeline.run(resource(), loader_file_format="parquet")
 """
 
 
-def run_tool(tool: str, lake: Path, fmt: str, out: Path) -> dict[str, Any]:
+def run_tool(
+    tool: str, lake: Path, fmt: str, out: Path, table_format: str = "parquet"
+) -> dict[str, Any]:
     pattern = str(lake / f"raw/TMDB/JSON/movie_details/{DAY:%Y/%m/%d}/*.{fmt}")
     target = out / f"{tool}-{fmt}"
     target.mkdir(parents=True, exist_ok=True)
@@ -285,6 +290,8 @@ def run_tool(tool: str, lake: Path, fmt: str, out: Path) -> dict[str, Any]:
                 "--full",
                 "--quiet",
                 "--warn-only",
+                "--table-format",
+                table_format,
             ],
             env={"PYTHONPATH": str(ROOT / "src"), "TMDB_LAKE_WORK_DIR": str(out / ".work")},
         )
@@ -306,6 +313,7 @@ def main() -> None:
     )
     parser.add_argument("--changes", type=int, default=5_000)
     parser.add_argument("--results", type=Path, default=None, help="append the results (JSON) here")
+    parser.add_argument("--table-format", choices=("parquet", "iceberg"), default="parquet")
     args = parser.parse_args()
     results: list[dict[str, Any]] = []
     catalog_size = int(args.records * 1.02) + 100
@@ -326,7 +334,8 @@ def main() -> None:
                 "tool": tool,
                 "format": fmt,
                 "records": args.records,
-                **run_tool(tool, lake, fmt, args.out),
+                "table_format": args.table_format,
+                **run_tool(tool, lake, fmt, args.out, args.table_format),
             }
             row.pop("stdout")
             print(json.dumps(row), flush=True)
@@ -343,9 +352,8 @@ def main() -> None:
                     catalog_size,
                 )
             # repeatable: forget an earlier S6 build of the changes day (the big day stays built)
-            (lake / f"trusted/TMDB/_manifests/dt={CHANGES_DAY.isoformat()}.json").unlink(
-                missing_ok=True
-            )
+            state = "trusted/TMDB/" + ("ICEBERG/" if args.table_format == "iceberg" else "")
+            (lake / f"{state}_manifests/dt={CHANGES_DAY.isoformat()}.json").unlink(missing_ok=True)
             command = [
                 sys.executable,
                 "-m",
@@ -354,6 +362,8 @@ def main() -> None:
                 "--lake",
                 str(lake),
                 "--json",
+                "--table-format",
+                args.table_format,
             ]
             row = measure(
                 command,
@@ -369,6 +379,7 @@ def main() -> None:
                 "tool": "tmdb-lake",
                 "format": fmt,
                 "records": args.changes,
+                "table_format": args.table_format,
                 "built": built,
                 **row,
             }

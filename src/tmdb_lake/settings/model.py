@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from tmdb_lake.errors import ConfigError
-from tmdb_lake.lake.layout import FileFormat
+from tmdb_lake.lake.layout import FileFormat, TableFormat
 from tmdb_lake.lake.s3_options import DEFAULT_STORAGE_ATTEMPTS, DEFAULT_STORAGE_TIMEOUT_S, S3Options
 from tmdb_lake.secret import Secret
-from tmdb_lake.settings.parsers import EngineName, RunMode, limit_over_the_cap
+from tmdb_lake.settings.parsers import CatalogKind, EngineName, RunMode, limit_over_the_cap
 from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, MediaType
 
 DEFAULT_API_URL = "https://api.themoviedb.org/3"
@@ -175,6 +175,14 @@ class EngineSettings(LakeSettings):
     memory_limit: str = "1GB"
     threads: int | None = None
     work_dir: Path = Path(".tmdb-lake")
+    table_format: TableFormat = "parquet"
+    catalog: CatalogKind | None = None
+    catalog_uri: str | None = None
+    catalog_warehouse: str | None = None
+    catalog_signing: str | None = None
+    catalog_namespace: str = "tmdb"
+    catalog_token: Secret | None = None
+    catalog_credential: Secret | None = None
 
 
 @dataclass(frozen=True)
@@ -210,3 +218,14 @@ class TransformSettings(RefineSettings):
     def last_day(self) -> date | None:
         """Give the last raw day selected (None: up to the last there is)."""
         return self.day or self.until
+
+
+@dataclass(frozen=True)
+class MaintainSettings(EngineSettings):
+    """A `maintain`: how much Iceberg history to keep, what counts as a small file."""
+
+    wait: float = 0.0
+    lease_ttl: float = 120.0
+    retention_days: float = 7.0
+    retain_last: int = 1
+    small_file: int = 32_000_000

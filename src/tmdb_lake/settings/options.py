@@ -396,3 +396,101 @@ REFINE: OptionGroup = (
     ),
     WARN_ONLY,
 )
+
+TABLES: OptionGroup = (
+    Option(
+        "table_format",
+        ("TMDB_LAKE_TABLE_FORMAT",),
+        p.parse_table_format,
+        "parquet: Parquet folders with per-dt manifests; iceberg: Apache Iceberg tables in a "
+        "catalog (same names, columns and dt partitions)",
+        "--table-format",
+        "FORMAT",
+    ),
+    Option(
+        "catalog",
+        ("TMDB_LAKE_CATALOG",),
+        p.parse_catalog,
+        "the Iceberg catalog: sql (SQLite; in the lake folder for a local lake), rest (any "
+        "Iceberg REST catalog: S3 Tables, SeaweedFS, Polaris), glue (the AWS Glue Data Catalog)",
+        "--catalog",
+        "KIND",
+        default_note="sql for a local lake; an S3 lake must choose",
+    ),
+    Option(
+        "catalog_uri",
+        ("TMDB_LAKE_CATALOG_URI",),
+        p.parse_optional_str,
+        "sql: the SQLAlchemy URL (sqlite:///path.db); rest: the catalog's URL; glue: an "
+        "endpoint other than AWS's",
+        "--catalog-uri",
+        "URI",
+        default_note="sql: <lake>/_catalog/iceberg.db",
+    ),
+    Option(
+        "catalog_warehouse",
+        ("TMDB_LAKE_CATALOG_WAREHOUSE",),
+        p.parse_optional_str,
+        "rest: the warehouse (S3 Tables: the table bucket's ARN; SeaweedFS: its name)",
+        "--catalog-warehouse",
+        "NAME",
+    ),
+    Option(
+        "catalog_signing",
+        ("TMDB_LAKE_CATALOG_SIGNING",),
+        p.parse_optional_str,
+        "rest: sign requests with AWS SigV4 under this service name (s3tables for S3 Tables "
+        "and SeaweedFS, glue for Glue's Iceberg endpoint)",
+        "--catalog-signing",
+        "NAME",
+        default_note="no SigV4",
+    ),
+    Option(
+        "catalog_namespace",
+        ("TMDB_LAKE_CATALOG_NAMESPACE",),
+        p.parse_namespace,
+        "namespace prefix: the tables of a zone are in <prefix>_<zone> (a Glue database)",
+        "--catalog-namespace",
+        "NAME",
+    ),
+    Option(
+        "catalog_token",
+        ("TMDB_LAKE_CATALOG_TOKEN",),
+        p.parse_secret,
+        "rest: a bearer token for the catalog",
+    ),
+    Option(
+        "catalog_credential",
+        ("TMDB_LAKE_CATALOG_CREDENTIAL",),
+        p.parse_secret,
+        "rest: an OAuth2 client credential id:secret (Polaris)",
+    ),
+)
+
+MAINTAIN: OptionGroup = (
+    Option(
+        "retention_days",
+        ("TMDB_LAKE_RETENTION_DAYS",),
+        p.parse_days,
+        "keep snapshots younger than this many days (time travel reaches that far back)",
+        "--retention-days",
+        "DAYS",
+    ),
+    Option(
+        "retain_last",
+        ("TMDB_LAKE_RETAIN_LAST",),
+        p.parse_positive_int,
+        "keep at least this many snapshots per table, however old",
+        "--retain-last",
+        "N",
+    ),
+    Option(
+        "small_file",
+        ("TMDB_LAKE_SMALL_FILE",),
+        p.parse_size_bytes,
+        "compact a partition's data files smaller than this (when it has two or more)",
+        "--small-file",
+        "SIZE",
+        default_note="32MB",
+    ),
+)

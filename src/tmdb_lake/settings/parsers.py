@@ -13,7 +13,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from tmdb_lake.errors import ConfigError
-from tmdb_lake.lake.layout import FileFormat
+from tmdb_lake.lake.layout import FileFormat, TableFormat
 from tmdb_lake.lake.location import LakeLocation
 from tmdb_lake.secret import Secret
 from tmdb_lake.tmdb.queries import MAX_RESULTS_PER_QUERY, MediaType
@@ -248,7 +248,12 @@ def parse_optional_str(name: str, raw: str) -> str | None:
     return raw.strip() or None
 
 
-_SIZE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+_NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+_UNITS = {
+    **{"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12},
+    **{"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40},
+}
 
 
 def parse_memory(name: str, raw: str) -> str:
@@ -262,3 +267,47 @@ def parse_memory(name: str, raw: str) -> str:
 def parse_optional_positive_int(name: str, raw: str) -> int | None:
     """Give a whole number of at least 1, or None for ''."""
     return parse_positive_int(name, raw) if raw.strip() else None
+
+
+CatalogKind = Literal["sql", "rest", "glue"]
+
+
+def parse_table_format(name: str, raw: str) -> TableFormat:
+    """Give a table format: parquet or iceberg."""
+    value = _choice(name, raw, ("parquet", "iceberg"), "table format")
+    return "iceberg" if value == "iceberg" else "parquet"
+
+
+def parse_catalog(name: str, raw: str) -> CatalogKind | None:
+    """Give an Iceberg catalog kind: sql, rest or glue; None for '' (the lake's default)."""
+    if not raw.strip():
+        return None
+    value = _choice(name, raw, ("sql", "rest", "glue"), "catalog")
+    return "rest" if value == "rest" else "glue" if value == "glue" else "sql"
+
+
+def parse_namespace(name: str, raw: str) -> str:
+    """Give a catalog namespace (prefix): lowercase letters, digits and '_' (Glue's rule)."""
+    value = raw.strip()
+    if not _NAMESPACE.match(value):
+        raise ConfigError(
+            f"{name} {raw!r} is not a namespace (lowercase letters, digits, '_', "
+            "starting with a letter, at most 40 characters)"
+        )
+    return value
+
+
+def parse_days(name: str, raw: str) -> float:
+    """Give a number of days, zero or more (fractions allowed: 0.5 is 12 hours)."""
+    value = parse_optional_float(name, raw)
+    if value is None:
+        raise ConfigError(f"{name} is empty: give a number of days")
+    return value
+
+
+def parse_size_bytes(name: str, raw: str) -> int:
+    """Give a size like 64MB as bytes (1 MB = 1,000,000 bytes; MiB = 1,048,576)."""
+    found = _SIZE.match(raw.strip())
+    if not found:
+        raise ConfigError(f"{name} {raw!r} is not a size like 64MB or 1GB")
+    return int(float(found.group(1)) * _UNITS[found.group(2).lower()])

@@ -20,6 +20,10 @@ rebuilds it and step 6 removes the orphans) or the new one with `cleanup_pending
 next run finishes steps 6-7). Glob readers of a partition folder see the old files until
 step 4, old and new files between steps 4 and 6 (duplicates, for the time a few copies
 and deletes take), then only the new ones.
+
+With an Iceberg sink (`--table-format iceberg`) steps 3-7 are the sink's: each table's dt
+is written into the table's location and replaced in one snapshot, then the dt's manifest
+is written (`tmdb_lake.iceberg.sink`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tmdb_lake import __version__
 from tmdb_lake.concurrency import gather_all
@@ -44,6 +48,9 @@ from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy, dt_lease, held
 from tmdb_lake.trusted.manifest import TableFiles, TablesManifest, TrustedManifest
 from tmdb_lake.trusted.quality import DtReport, audit_findings
 from tmdb_lake.trusted.tables import CONTRACT_ID, INTERMEDIATE, TABLES
+
+if TYPE_CHECKING:
+    from tmdb_lake.iceberg.sink import IcebergSink
 
 
 class ParquetWriter(Protocol):
@@ -67,12 +74,18 @@ def _now() -> str:
 COPY_CONCURRENCY = 32
 
 
-def is_current(day: DayInputs, manifest: TrustedManifest | None) -> bool:
-    """Tell whether a dt's trusted build matches the raw day's current manifests."""
+def is_current(
+    day: DayInputs, manifest: TrustedManifest | None, sink: IcebergSink | None = None
+) -> bool:
+    """Tell whether a dt's trusted build matches the raw day's current manifests.
+
+    For Iceberg tables the build must also be in the sink's catalog and namespace.
+    """
     return (
         manifest is not None
         and manifest.contract_id == CONTRACT_ID
         and manifest.fingerprint() == day.fingerprint()
+        and (sink is None or sink.built(manifest))
     )
 
 
@@ -87,8 +100,9 @@ async def build_dt(
     report_key: str,
     policy: LeasePolicy,
     rebuild: bool = False,
+    sink: IcebergSink | None = None,
 ) -> DtReport:
-    """Build, check and publish every trusted table of one dt."""
+    """Build, check and publish every trusted table of one dt (as Iceberg snapshots with a sink)."""
     started = time.monotonic()
     dt = day.day
     report = DtReport(
@@ -100,11 +114,13 @@ async def build_dt(
     async with dt_lease(storage, layout, dt, policy) as lease:
         stored = await storage.get(layout.manifest_key(dt))
         current = TrustedManifest.from_json(stored, layout.manifest_key(dt)) if stored else None
-        if is_current(day, current) and not rebuild:
+        if is_current(day, current, sink) and not rebuild:
             report.status = "up-to-date"  # another transform built it while this one waited
             return report
         await storage.delete(await storage.list(layout.staging_prefix(dt)))
         build_id = new_build_id()
+        if sink is not None:
+            await sink.begin(storage, dt, build_id, TABLES)
         try:
             audit = engine.load_sources(day.inputs)
             crash_point("loaded")
@@ -120,25 +136,23 @@ async def build_dt(
                 report.status = "built-with-warnings" if warn_only else "failed"
                 if not warn_only:
                     report.seconds = time.monotonic() - started
+                    if sink is not None:
+                        await sink.heal(storage, dt)
                     return report
-            written = stage(engine, layout, dt, build_id, [t.name for t in TABLES])
+            written: dict[str, list[WrittenFile]] = {}
+            in_tables: dict[str, list[str]] = {}
+            if sink is not None:
+                in_tables = sink.write(engine, dt, build_id, TABLES)
+            else:
+                written = stage(engine, layout, dt, build_id, [t.name for t in TABLES])
             crash_point("staged")
         finally:
             engine.reset()
-        draft = TrustedManifest(
-            dt=dt,
-            build_id=build_id,
-            built_at=_now(),
-            contract_id=CONTRACT_ID,
-            engine=engine.name,
-            inputs=tuple(report.inputs),
-            tables={},
-            checks=tuple(c.to_dict() for c in report.checks),
-            lease_generation=lease.generations[Partition(LEASED_DATASET, dt)],
-            report_key=report_key,
-            version=__version__,
-        )
-        await publish(storage, layout, lease, draft, written)
+        draft = _draft(day, engine.name, build_id, report, report_key, lease)
+        if sink is not None:
+            await sink.publish(storage, lease, draft, in_tables, TABLES)
+        else:
+            await publish(storage, layout, lease, draft, written)
     report.seconds = time.monotonic() - started
     return report
 
@@ -229,6 +243,30 @@ async def finish_pending(
             manifest = TablesManifest.from_json(data, key)
             if manifest.cleanup_pending:
                 await finish_cleanup(storage, layout, manifest, lease)
+
+
+def _draft(
+    day: DayInputs,
+    engine: str,
+    build_id: str,
+    report: DtReport,
+    report_key: str,
+    lease: LeaseSet,
+) -> TrustedManifest:
+    """Give a dt's manifest without its tables: what every build records."""
+    return TrustedManifest(
+        dt=day.day,
+        build_id=build_id,
+        built_at=_now(),
+        contract_id=CONTRACT_ID,
+        engine=engine,
+        inputs=tuple(report.inputs),
+        tables={},
+        checks=tuple(c.to_dict() for c in report.checks),
+        lease_generation=lease.generations[Partition(LEASED_DATASET, day.day)],
+        report_key=report_key,
+        version=__version__,
+    )
 
 
 def _input_dict(item: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ DuckDB runs in-process with
 
 from __future__ import annotations
 
+import importlib
 import importlib.resources
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -295,18 +296,23 @@ class DuckDBEngine:
 
 def load_httpfs(db: duckdb.DuckDBPyConnection) -> None:
     """Install httpfs from the `duckdb-extension-httpfs` wheel's file, then load it."""
+    load_extension(db, "httpfs", "an S3 lake")
+
+
+def load_extension(db: duckdb.DuckDBPyConnection, name: str, needed_for: str) -> None:
+    """Install an extension from its `duckdb-extension-<name>` wheel's file, then load it."""
     try:
-        import duckdb_extension_httpfs  # type: ignore[import-untyped]  # noqa: F401
+        importlib.import_module(f"duckdb_extension_{name}")
     except ImportError:
         raise ConfigError(
-            "an S3 lake needs DuckDB's httpfs extension: pip install duckdb-extension-httpfs"
+            f"{needed_for} needs DuckDB's {name} extension: pip install duckdb-extension-{name}"
         ) from None
-    path = extension_file("httpfs")
+    path = extension_file(name)
     try:
         db.execute(f"INSTALL {literal(str(path))}")
-        db.execute("LOAD httpfs")
+        db.execute(f"LOAD {name}")
     except duckdb.Error as exc:
-        raise ConfigError(f"cannot load DuckDB's httpfs extension: {_one_line(exc)}") from None
+        raise ConfigError(f"cannot load DuckDB's {name} extension: {_one_line(exc)}") from None
 
 
 def extension_file(name: str) -> Path:
@@ -322,7 +328,7 @@ def extension_file(name: str) -> Path:
     return path
 
 
-def s3_secret_sql(s3: S3Access) -> str:
+def s3_secret_sql(s3: S3Access, name: str = "tmdb_lake") -> str:
     """Give the CREATE SECRET statement for the lake's bucket (holds credentials: never log)."""
     parts = ["TYPE s3", f"SCOPE {literal(f's3://{s3.bucket}')}"]
     options = s3.options
@@ -343,7 +349,7 @@ def s3_secret_sql(s3: S3Access) -> str:
             "URL_STYLE 'path'",
             f"USE_SSL {'true' if split.scheme == 'https' else 'false'}",
         ]
-    return "CREATE OR REPLACE SECRET tmdb_lake (" + ", ".join(parts) + ")"
+    return f"CREATE OR REPLACE SECRET {name} (" + ", ".join(parts) + ")"
 
 
 def default_chain_credentials() -> tuple[str | None, str | None, str | None]:

@@ -3,8 +3,10 @@
 `TMDB_LAKE_TRUSTED_CRASH_AT=<point>` kills the process with SIGKILL there (nothing runs
 after it: no `finally`, no cleanup), `TMDB_LAKE_TRUSTED_INTERRUPT_AT=<point>` raises
 KeyboardInterrupt there (`TMDB_LAKE_REFINED_...` for the refined zone's builds). Points,
-in build order: `loaded`, `staged`, `copied`, `committed`, `cleaned`. Unset (always,
-outside tests), they do nothing.
+in build order: `loaded`, `staged`, `copied`, `committed`, `cleaned`; an Iceberg build
+(`--table-format iceberg`) passes `loaded`, `staged`, then per table `iceberg-prepared`
+(the snapshot's manifests written, the catalog not yet told) and `iceberg-committed`,
+then `committed` (the dt's manifest). Unset (always, outside tests), they do nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import signal
 
 POINTS = ("loaded", "staged", "copied", "committed", "cleaned")
+ICEBERG_POINTS = ("loaded", "staged", "iceberg-prepared", "iceberg-committed", "committed")
 
 
 def crash_point(name: str, zone: str = "trusted") -> None:

@@ -19,12 +19,13 @@ from tmdb_lake.lake.lease import Holder
 from tmdb_lake.lake.location import LakeLocation
 from tmdb_lake.lake.storage import Storage
 from tmdb_lake.run import open_lake
-from tmdb_lake.settings import EngineSettings, RefineSettings, TransformSettings
+from tmdb_lake.settings import EngineSettings, MaintainSettings, RefineSettings, TransformSettings
 from tmdb_lake.trusted.duckdb_engine import DuckDBEngine, DuckDBOptions, S3Access
 from tmdb_lake.trusted.engine import Engine
 from tmdb_lake.trusted.lease import LeasePolicy
 from tmdb_lake.trusted.manifest import TrustedManifest
 from tmdb_lake.trusted.query import create_views
+from tmdb_lake.trusted.tables import TABLES
 from tmdb_lake.trusted.transform import (
     Selection,
     TransformReport,
@@ -35,6 +36,7 @@ from tmdb_lake.trusted.transform import (
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from tmdb_lake.iceberg.sink import IcebergSink
     from tmdb_lake.refined.query import RefinedManifests
 
 T = TypeVar("T")
@@ -111,18 +113,64 @@ def transform_lake(
     setting says.
     """
     selection = Selection(since=settings.first_day, until=settings.last_day, full=settings.full)
+    if settings.table_format == "iceberg" and (settings.engine == "spark" or spark is not None):
+        raise ConfigError("--table-format iceberg runs on DuckDB: drop --engine spark")
+    sink = open_sink(settings, "trusted") if settings.table_format == "iceberg" else None
     return run_build(
         settings,
         "transform",
         lambda: open_engine(settings, spark),
         lambda storage, engine, policy: transform(
-            storage, engine, selection, policy, warn_only=settings.warn_only
+            storage, engine, selection, policy, warn_only=settings.warn_only, sink=sink
         ),
     )
 
 
-def query_lake(settings: EngineSettings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run SQL over every trusted and refined table (each a view named after it) and view."""
+def open_sink(settings: EngineSettings, zone: str) -> IcebergSink:
+    """Open the Iceberg catalog of the settings, for the tables of one zone."""
+    try:
+        import pyiceberg  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            '--table-format iceberg needs pyiceberg: pip install "tmdb-lake[iceberg]"'
+        ) from None
+    from tmdb_lake.iceberg.catalog import CatalogConfig, open_catalog
+    from tmdb_lake.iceberg.sink import IcebergSink
+
+    config = CatalogConfig.from_settings(settings)
+    layout = TablesLayout(zone, table_format="iceberg")
+    return IcebergSink(open_catalog(config), config, layout)
+
+
+def maintain_lake(settings: MaintainSettings) -> list[dict[str, Any]]:
+    """Compact, expire and clean the lake's Iceberg tables; give what was done per table."""
+    from tmdb_lake.iceberg.maintain import Retention, maintain
+
+    if settings.table_format != "iceberg":
+        raise ConfigError("maintain works on Iceberg tables: Parquet tables keep no history")
+    holder = Holder(
+        token=secrets.token_hex(6), run_id=f"maintain-{secrets.token_hex(4)}", run_key="maintain"
+    )
+    policy = LeasePolicy(holder, ttl=settings.lease_ttl, wait=settings.wait)
+    retention = Retention(settings.retention_days, settings.retain_last, settings.small_file)
+    sink = open_sink(settings, "trusted")
+    storage = open_lake(settings)
+    engine = open_duckdb(settings)
+    try:
+        job = maintain(storage, sink, engine, TABLES, policy, retention)
+        return [done.as_dict() for done in asyncio.run(closing(storage, job))]
+    finally:
+        engine.close()
+
+
+def query_lake(
+    settings: EngineSettings, sql: str, as_of: str | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run SQL over every trusted and refined table (each a view named after it) and view.
+
+    Iceberg tables can be read as of a past timestamp or snapshot (`as_of`); the refined
+    zone is Parquet, read through its manifests.
+    """
     import duckdb
 
     # `query` sees every zone of tables; the refined zone's views are declared there.
@@ -130,16 +178,27 @@ def query_lake(settings: EngineSettings, sql: str) -> tuple[list[str], list[tupl
 
     if settings.engine != "duckdb":
         raise ConfigError("query runs on DuckDB: --engine spark applies to transform")
+    if as_of is not None and settings.table_format != "iceberg":
+        raise ConfigError("--as-of reads Iceberg tables: add --table-format iceberg")
+    iceberg = settings.table_format == "iceberg"
 
     async def read(storage: Storage) -> tuple[list[TrustedManifest], RefinedManifests]:
-        trusted = await read_trusted_manifests(storage, TablesLayout())
+        trusted = {} if iceberg else await read_trusted_manifests(storage, TablesLayout())
         return list(trusted.values()), await read_refined(storage)
 
     storage = open_lake(settings)
     trusted, refined = asyncio.run(closing(storage, read(storage)))
     engine = open_duckdb(settings)
     try:
-        create_views(engine, trusted)
+        if iceberg:
+            from tmdb_lake.iceberg.reading import AsOf
+            from tmdb_lake.iceberg.reading import create_views as iceberg_views
+
+            sink = open_sink(settings, "trusted")
+            moment = AsOf.parse(as_of) if as_of is not None else None
+            iceberg_views(engine, sink.catalog, sink.namespace, TABLES, sink.config.s3, moment)
+        else:
+            create_views(engine, trusted)
         create_refined_views(engine, refined)
         try:
             return engine.query(sql)

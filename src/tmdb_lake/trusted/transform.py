@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -23,9 +23,12 @@ from tmdb_lake.lake.storage import Storage
 from tmdb_lake.trusted.build import build_dt, finish_pending, is_current, new_build_id
 from tmdb_lake.trusted.engine import Engine
 from tmdb_lake.trusted.inputs import group_by_day
-from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy
+from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy, dt_lease
 from tmdb_lake.trusted.manifest import TrustedManifest
 from tmdb_lake.trusted.quality import DtReport
+
+if TYPE_CHECKING:
+    from tmdb_lake.iceberg.sink import IcebergSink
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,15 @@ async def transform(
     policy: LeasePolicy,
     *,
     warn_only: bool = False,
+    sink: IcebergSink | None = None,
 ) -> TransformReport:
-    """Bring the trusted zone up to date with the raw zone (or rebuild the selection)."""
+    """Bring the trusted zone up to date with the raw zone (or rebuild the selection).
+
+    With a `sink` the tables are Iceberg tables (`--table-format iceberg`), with their own
+    per-dt manifests; the Parquet tables of the same lake are not touched.
+    """
     started = time.monotonic()
-    layout = TablesLayout()
+    layout = sink.layout if sink is not None else TablesLayout()
     transform_id = new_build_id()
     today = datetime.now(UTC).date()
     report = TransformReport(transform_id, storage.description, datetime.now(UTC).isoformat())
@@ -104,13 +112,17 @@ async def transform(
     for dt, manifest in built.items():
         if manifest.cleanup_pending:  # a crash after the commit point: finish it
             await finish_pending(storage, layout, dt, Partition(LEASED_DATASET, dt), policy)
+    if sink is not None:  # a crashed Iceberg build: remove its uncommitted folders
+        for dt in await sink.intents(storage):
+            async with dt_lease(storage, layout, dt, policy):
+                await sink.heal(storage, dt)
     state_key = layout.state_key("drift")
     state_data = await storage.get(state_key)
     first_seen: dict[str, Any] = orjson.loads(state_data) if state_data else {}
     for day in group_by_day(snapshots):
         if not day.inputs:
             continue
-        if not selection.full and is_current(day, built.get(day.day)):
+        if not selection.full and is_current(day, built.get(day.day), sink):
             report.up_to_date += 1
             continue
         built_day = await build_dt(
@@ -123,6 +135,7 @@ async def transform(
             report_key=report_key,
             policy=policy,
             rebuild=selection.full,
+            sink=sink,
         )
         if built_day.status == "up-to-date":
             report.up_to_date += 1

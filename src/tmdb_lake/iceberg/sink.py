@@ -1,0 +1,237 @@
+"""Publishing a built dt as Iceberg snapshots, under the dt's lease.
+
+For `--table-format iceberg` the build (`trusted/build.py`) runs as for Parquet up to the
+checks, then hands its relations to this sink:
+
+1. `begin`: heal what a crashed build of this dt left (its intent), then write this
+   build's intent, `ICEBERG/_commits/dt=<dt>.json`, naming the folder it will write in
+   each table (`<table location>/data/dt=<dt>/<build_id>/`);
+2. `write`: DuckDB writes each table's rows of the dt (plus `dt`) into its folder, with the
+   table's field ids; the tables are created, or evolved to the contract, first;
+3. `publish`: per table, one snapshot replacing the dt's partition (`commit.replace`),
+   after checking the lease; then the dt's manifest (`ICEBERG/_manifests/dt=<dt>.json`:
+   the incremental state, and the snapshot id and files of each table); then the intent
+   is deleted.
+
+A crash before a table's commit leaves that table's previous snapshot current; healing
+deletes the folders of the tables whose commit did not land (the files are referenced by
+no snapshot). The dt's manifest is written after every table's commit, so a build that
+stopped part-way is stale and rebuilt by the next transform. Iceberg readers see each
+table switch atomically; the 16 tables of a dt switch one after the other, within the
+time of their commits (Iceberg has no multi-table commit in these catalogs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt_module
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from tmdb_lake.errors import ConfigError
+from tmdb_lake.iceberg.catalog import CatalogConfig
+from tmdb_lake.iceberg.commit import BUILD_PROPERTY, data_files, live_files, replace
+from tmdb_lake.iceberg.files import (
+    allow_s3,
+    delete_files,
+    is_under,
+    list_folder,
+    write_data_files,
+)
+from tmdb_lake.iceberg.schema import TableLike, ensure_table, field_ids_option
+from tmdb_lake.lake.layout import TablesLayout
+from tmdb_lake.lake.lease import LeaseSet
+from tmdb_lake.lake.storage import Storage
+from tmdb_lake.trusted.duckdb_engine import DuckDBEngine
+from tmdb_lake.trusted.engine import Engine
+from tmdb_lake.trusted.faults import crash_point
+from tmdb_lake.trusted.manifest import TableFiles, TrustedManifest
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog import Catalog
+    from pyiceberg.table import Table
+
+
+@dataclasses.dataclass
+class IcebergSink:
+    """The Iceberg tables of one zone, in one catalog.
+
+    >>> sink = IcebergSink(catalog, config, TablesLayout("trusted", table_format="iceberg"))
+    >>> await sink.begin(storage, dt, build_id, TABLES)
+    """
+
+    catalog: Catalog
+    config: CatalogConfig
+    layout: TablesLayout
+    name: str = "iceberg"
+    _tables: dict[str, Table] = dataclasses.field(default_factory=dict)
+    _reachable: set[str] = dataclasses.field(default_factory=set)
+
+    @property
+    def namespace(self) -> str:
+        """Give the zone's namespace in the catalog."""
+        return self.config.namespace(self.layout.zone)
+
+    def table(self, declaration: TableLike, *, dated: bool = True) -> Table:
+        """Give the catalog's table for a declaration (created or evolved on first use)."""
+        found = self._tables.get(declaration.name)
+        if found is None:
+            location = None
+            if not self.config.chooses_location:
+                folder = self.layout.table_prefix(declaration.name).rstrip("/")
+                location = self.config.lake_url(folder)
+            found = ensure_table(self.catalog, self.namespace, declaration, location, dated=dated)
+            self._tables[declaration.name] = found
+        return found
+
+    def forget(self) -> None:
+        """Drop the cached tables (a new contract, another process's commits)."""
+        self._tables.clear()
+
+    def folder(self, table: Table, dt: dt_module.date, build_id: str) -> str:
+        """Give the folder one build writes a dt of a table to."""
+        return f"{table.location().rstrip('/')}/{self.layout.iceberg_data_folder(dt, build_id)}"
+
+    async def begin(
+        self,
+        storage: Storage,
+        dt: dt_module.date,
+        build_id: str,
+        tables: Sequence[TableLike],
+    ) -> None:
+        """Heal a crashed build of `dt`, then record this build's folders (under the lease)."""
+        await self.heal(storage, dt)
+        folders = {t.name: self.folder(self.table(t), dt, build_id) for t in tables}
+        intent = {"dt": dt.isoformat(), "build_id": build_id, "folders": folders}
+        await storage.put(self.layout.commit_key(dt), orjson.dumps(intent))
+
+    def write(
+        self,
+        engine: Engine,
+        dt: dt_module.date,
+        build_id: str,
+        tables: Sequence[TableLike],
+    ) -> dict[str, list[str]]:
+        """Write each built relation of the dt into its table's build folder; give file URLs."""
+        if not isinstance(engine, DuckDBEngine):
+            raise ConfigError(
+                f"--table-format iceberg writes through DuckDB here, not {engine.name}: Spark "
+                "writes Iceberg tables with its own runtime (docs/lake.md, Iceberg tables)"
+            )
+        written: dict[str, list[str]] = {}
+        for declaration in tables:
+            table = self.table(declaration)
+            if table.location() not in self._reachable:
+                allow_s3(engine, table.location(), self.config.s3)
+                self._reachable.add(table.location())
+            names = [c.name for c in declaration.columns]
+            field_ids = field_ids_option(table.schema(), [*names, "dt"])
+            written[declaration.name] = write_data_files(
+                engine,
+                declaration.name,
+                names,
+                self.folder(table, dt, build_id),
+                declaration.name,
+                field_ids,
+                dt,
+            )
+        return written
+
+    async def publish(
+        self,
+        storage: Storage,
+        lease: LeaseSet,
+        draft: TrustedManifest,
+        written: dict[str, list[str]],
+        tables: Sequence[TableLike],
+    ) -> TrustedManifest:
+        """Commit one snapshot per table, then the dt's manifest; give the manifest."""
+        content: dict[str, TableFiles] = {}
+        snapshots: dict[str, int] = {}
+        for declaration in tables:
+            table = self.table(declaration)
+            await lease.verify()  # a transform paused past its lease must not publish
+            new = data_files(table, written[declaration.name])
+            properties = {BUILD_PROPERTY: draft.build_id}
+            snapshots[declaration.name] = replace(table, draft.dt, new, properties)
+            crash_point("iceberg-committed")
+            files = tuple((f.file_path, f.record_count) for f in new)
+            content[declaration.name] = TableFiles(sum(r for _, r in files), files)
+        manifest = dataclasses.replace(
+            draft,
+            tables=content,
+            cleanup_pending=False,
+            extra={**draft.extra, **self.describe(snapshots)},
+        )
+        assert draft.dt is not None  # a trusted dt: Iceberg tables are dated
+        await lease.verify()
+        await storage.put(self.layout.manifest_key(draft.dt), manifest.to_json())
+        crash_point("committed")
+        await storage.delete([self.layout.commit_key(draft.dt)])
+        return manifest
+
+    def built(self, manifest: TrustedManifest) -> bool:
+        """Tell whether a dt's manifest records a build into this catalog and namespace."""
+        extra = manifest.extra
+        return extra.get("catalog") == self.config.kind and extra.get("namespace") == (
+            self.namespace
+        )
+
+    def describe(self, snapshots: dict[str, int]) -> dict[str, Any]:
+        """Give what a manifest records of the Iceberg side of a build."""
+        return {
+            "table_format": "iceberg",
+            "catalog": self.config.kind,
+            "namespace": self.namespace,
+            "snapshots": snapshots,
+        }
+
+    async def heal(self, storage: Storage, dt: dt_module.date) -> bool:
+        """Remove the uncommitted folders a crashed build of `dt` left; tell if there was one.
+
+        Call it under the dt's lease. A table's folder is kept when the table's current
+        snapshot holds files from it (that commit landed), else its files are deleted.
+        """
+        key = self.layout.commit_key(dt)
+        data = await storage.get(key)
+        if data is None:
+            return False
+        intent = orjson.loads(data)
+        for name, folder in intent["folders"].items():
+            table = self.existing(name)
+            if table is None:
+                continue
+            if any(is_under(f.file_path, folder) for f in live_files(table, dt)):
+                continue
+            delete_files(table.io, list_folder(table.io, folder))
+        await storage.delete([key])
+        return True
+
+    def existing(self, name: str) -> Table | None:
+        """Give a table of the zone as the catalog has it now, or None when there is none."""
+        from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
+
+        try:
+            return self.catalog.load_table((self.namespace, name))
+        except (NoSuchTableError, NoSuchNamespaceError):
+            return None
+
+    async def folders_in_flight(self, storage: Storage) -> dict[str, list[str]]:
+        """Give, per table, the folders that builds in flight (their intents) are writing."""
+        folders: dict[str, list[str]] = {}
+        for dt in await self.intents(storage):
+            data = await storage.get(self.layout.commit_key(dt))
+            for name, folder in (orjson.loads(data)["folders"] if data else {}).items():
+                folders.setdefault(name, []).append(folder)
+        return folders
+
+    async def intents(self, storage: Storage) -> list[dt_module.date]:
+        """Give the dts whose build intent is still there (a build in flight, or crashed)."""
+        found = []
+        for key in await storage.list(self.layout.commit_prefix()):
+            name = key.rpartition("/")[2]
+            if name.startswith("dt=") and name.endswith(".json"):
+                found.append(dt_module.date.fromisoformat(name[3:-5]))
+        return found
