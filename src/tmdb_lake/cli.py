@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from tmdb_lake import __version__
 from tmdb_lake.commands.base import Command, Parser, Terminated
 from tmdb_lake.commands.ingest import DEMO, INGEST
+from tmdb_lake.commands.report import REPORT
 from tmdb_lake.commands.transform import QUERY, TRANSFORM
 from tmdb_lake.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, TmdbLakeError
 from tmdb_lake.redact import Redactor
 
 PROG = "tmdb-lake"
 
-COMMANDS: tuple[Command, ...] = (INGEST, TRANSFORM, QUERY, DEMO)
+COMMANDS: tuple[Command, ...] = (INGEST, TRANSFORM, QUERY, REPORT, DEMO)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from tmdb_lake.settings.options import (
     INGEST,
     LAKE,
     LEASES,
+    REPORT,
     TMDB,
     TRANSFORM,
     Option,
@@ -32,6 +33,7 @@ INGEST_GROUPS: tuple[OptionGroup, ...] = (LAKE, TMDB, LEASES, INGEST)
 LAKE_GROUPS: tuple[OptionGroup, ...] = (LAKE,)
 ENGINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE)
 TRANSFORM_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, LEASES, TRANSFORM)
+REPORT_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, REPORT)
 
 
 def options_of(groups: Sequence[OptionGroup]) -> list[Option]:

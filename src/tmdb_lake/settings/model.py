@@ -203,3 +203,15 @@ class TransformSettings(EngineSettings):
     def last_day(self) -> date | None:
         """Give the last raw day selected (None: up to the last there is)."""
         return self.day or self.until
+
+
+@dataclass(frozen=True)
+class ReportSettings(EngineSettings):
+    """A `report`: where to write the page, and whether to put it into the lake too."""
+
+    out: Path = Path("tmdb-lake-report.html")
+    into_lake: bool = False
+
+    def __post_init__(self) -> None:
+        if self.out is None or not str(self.out).strip():
+            raise ConfigError("--out needs a file name")

@@ -374,3 +374,20 @@ TRANSFORM: OptionGroup = (
         "publish even when a data check fails (exit 0; the report says which)",
     ),
 )
+
+REPORT: OptionGroup = (
+    Option(
+        "out",
+        ("TMDB_LAKE_REPORT_OUT",),
+        p.parse_path,
+        "the HTML file to write",
+        "--out",
+        "FILE",
+    ),
+    Option(
+        "into_lake",
+        ("TMDB_LAKE_REPORT_INTO_LAKE",),
+        p.parse_bool,
+        "also put the page into the lake, at report/TMDB/tmdb-lake-report.html",
+    ),
+)
