@@ -30,3 +30,7 @@ def test_demo_runs_a_full_ingest_from_the_bundled_simulator(tmp_path: Path) -> N
     assert manifest["complete"] is True
     assert manifest["datasets"]["movies"]["records"] > 0
     assert manifest["datasets"]["series"]["records"] > 0
+    report = tmp_path / "tmdb-lake-report.html"
+    assert f"report: {report} (" in proc.stdout
+    page = report.read_text("utf-8")
+    assert 'data-table="records"' in page and "vegaEmbed" in page

@@ -27,7 +27,8 @@ def write_report(settings: ReportSettings) -> str:
 
     result = build_report(settings)
     where = f" and {settings.lake.rstrip('/')}/{result.lake_key}" if result.lake_key else ""
-    return f"report: {result.path} ({result.bytes / 1_000_000:.1f} MB){where}"
+    size = f"{result.bytes / 1_000_000:.1f} MB"
+    return f"report: {result.path.resolve()} ({size}; open it in a browser){where}"
 
 
 def run_report(args: argparse.Namespace, redactor: Redactor) -> int:
