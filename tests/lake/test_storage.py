@@ -386,18 +386,26 @@ def test_local_get_of_a_folder_is_none_and_delete_keeps_it(tmp_path: Path) -> No
 
 
 def test_local_concurrent_puts_and_deletes_do_not_race_on_folders(tmp_path: Path) -> None:
+    """A delete prunes empty folders while a put creates them: no put may fail or tear."""
     lake = LocalStorage(tmp_path)
 
-    async def scenario() -> None:
+    async def scenario() -> list[str]:
         for _ in range(20):
-            await asyncio.gather(
+            await asyncio.gather(  # any of these raising fails the test
                 lake.put("raw/x/y/1.json", b"1"),
                 lake.delete(["raw/x/y/1.json"]),
                 lake.put("raw/x/y/2.json", b"2"),
                 lake.delete(["raw/x/y/2.json"]),
             )
+        await lake.put("raw/x/y/3.json", b"3")  # the folder is usable after the races
+        return await lake.list("raw/")
 
-    run(scenario())
+    keys = run(scenario())
+    assert "raw/x/y/3.json" in keys and set(keys) <= {f"raw/x/y/{n}.json" for n in (1, 2, 3)}
+    for key in keys:  # whatever survived is whole
+        assert run(lake.get(key)) == key.rsplit("/", 1)[1][0].encode()
+    leftovers = [p.name for p in (tmp_path / "raw/x/y").iterdir() if p.name.startswith(".")]
+    assert leftovers == []  # no temp file left behind
 
 
 def test_local_errors_are_one_line_storage_errors(tmp_path: Path) -> None:

@@ -40,10 +40,6 @@ Fence = Callable[[], Awaitable[None]]
 """Raises when this process may no longer write the partitions (its lease was taken over)."""
 
 
-async def no_fence() -> None:
-    """Never refuse: the fence of tools that hold no lease (tests, offline repair)."""
-
-
 @dataclass(frozen=True)
 class PublishItem:
     """One copy of a commit: a staged part to its final key."""

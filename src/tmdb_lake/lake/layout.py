@@ -37,7 +37,6 @@ FileFormat = Literal["json", "jsonl"]
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LEASE_NAME = re.compile(r"^(\d{10})\.json$")
-_PART_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)-(\d{6})\.(json|jsonl)$")
 
 
 def _segment(value: str, what: str) -> str:
@@ -82,14 +81,6 @@ class LakeLayout:
         _segment(run_id, "run id")
         name = f"{dataset}_{day:%Y%m%d}_{run_id}_{part:05d}.{fmt}"
         return self.partition_prefix(dataset, day) + name
-
-    def data_run_id(self, dataset: str, day: date, key: str) -> str | None:
-        """Give the run id in a committed part's key, or None when `key` is not one."""
-        prefix = self.partition_prefix(dataset, day) + f"{dataset}_{day:%Y%m%d}_"
-        if not key.startswith(prefix):
-            return None
-        run_id, _, rest = key[len(prefix) :].rpartition("_")
-        return run_id if run_id and _SEGMENT.match(run_id) and "/" not in rest else None
 
     # ------------------------------------------------------------- manifests --
 

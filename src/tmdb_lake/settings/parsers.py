@@ -126,14 +126,17 @@ def parse_language(name: str, raw: str) -> str:
     return raw
 
 
+def _choice(name: str, raw: str, choices: tuple[str, ...], what: str) -> str:
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} {raw!r} is not a {what} ({', '.join(choices)})")
+    return value
+
+
 def parse_format(name: str, raw: str) -> FileFormat:
     """Give a raw file format: json or jsonl."""
-    value = raw.strip().lower()
-    if value == "json":
-        return "json"
-    if value == "jsonl":
-        return "jsonl"
-    raise ConfigError(f"{name} {raw!r} is not a file format (use json or jsonl)")
+    value = _choice(name, raw, ("json", "jsonl"), "file format")
+    return "jsonl" if value == "jsonl" else "json"
 
 
 def parse_dataset(name: str, raw: str) -> str:
@@ -159,14 +162,8 @@ def parse_appends(name: str, raw: str) -> tuple[str, ...]:
 
 def parse_mode(name: str, raw: str) -> RunMode:
     """Give a run mode: discover, catalog or changes."""
-    value = raw.strip().lower()
-    if value == "discover":
-        return "discover"
-    if value == "catalog":
-        return "catalog"
-    if value == "changes":
-        return "changes"
-    raise ConfigError(f"{name} {raw!r} is not a run mode (discover, catalog or changes)")
+    value = _choice(name, raw, ("discover", "catalog", "changes"), "run mode")
+    return "catalog" if value == "catalog" else "changes" if value == "changes" else "discover"
 
 
 def parse_seconds(name: str, raw: str) -> float:

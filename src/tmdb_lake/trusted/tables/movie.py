@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tmdb_lake.trusted.contract import Column, NotNull, TrustedTable, Unique
-from tmdb_lake.trusted.tables._common import LINEAGE
+from tmdb_lake.trusted.contract import Column, TrustedTable
+from tmdb_lake.trusted.tables._common import TITLE_CHECKS, TITLE_TAIL, TITLE_TAIL_SQL
 
 TABLE = TrustedTable(
     name="movie",
@@ -50,23 +50,9 @@ TABLE = TrustedTable(
             "belongs_to_collection.id",
             "Collection the movie belongs to (details only)",
         ),
-        Column(
-            "source",
-            "VARCHAR",
-            False,
-            "<the winning record's kind>",
-            "discover, details or changes: which raw record this row comes from",
-        ),
-        *LINEAGE,
-        Column(
-            "_extra",
-            "VARCHAR",
-            True,
-            "<fields the contract does not know>",
-            "JSON object of the record's unknown top-level fields; NULL when none",
-        ),
+        *TITLE_TAIL,
     ),
-    sql="""
+    sql=f"""
 SELECT
   id,
   title,
@@ -90,13 +76,9 @@ SELECT
   tagline,
   homepage,
   belongs_to_collection.id AS collection_id,
-  _source AS source,
-  _run_id,
-  _ingested_at,
-  _source_key,
-  _extra
+  {TITLE_TAIL_SQL}
 FROM movie_merged
 """,
-    checks=(Unique(("id",)), NotNull(("id", "source", "_run_id", "_source_key"))),
+    checks=TITLE_CHECKS,
     reads=("movie_merged",),
 )

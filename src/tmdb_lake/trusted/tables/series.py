@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tmdb_lake.trusted.contract import Column, NotNull, TrustedTable, Unique
-from tmdb_lake.trusted.tables._common import LINEAGE
+from tmdb_lake.trusted.contract import Column, TrustedTable
+from tmdb_lake.trusted.tables._common import TITLE_CHECKS, TITLE_TAIL, TITLE_TAIL_SQL
 
 TABLE = TrustedTable(
     name="series",
@@ -42,23 +42,9 @@ TABLE = TrustedTable(
         Column("imdb_id", "VARCHAR", True, "external_ids.imdb_id", "IMDb id (details only)"),
         Column("tagline", "VARCHAR", True, "tagline", "Tagline (details only)"),
         Column("homepage", "VARCHAR", True, "homepage", "Homepage URL (details only)"),
-        Column(
-            "source",
-            "VARCHAR",
-            False,
-            "<the winning record's kind>",
-            "discover, details or changes: which raw record this row comes from",
-        ),
-        *LINEAGE,
-        Column(
-            "_extra",
-            "VARCHAR",
-            True,
-            "<fields the contract does not know>",
-            "JSON object of the record's unknown top-level fields; NULL when none",
-        ),
+        *TITLE_TAIL,
     ),
-    sql="""
+    sql=f"""
 SELECT
   id,
   name,
@@ -83,13 +69,9 @@ SELECT
   external_ids.imdb_id AS imdb_id,
   tagline,
   homepage,
-  _source AS source,
-  _run_id,
-  _ingested_at,
-  _source_key,
-  _extra
+  {TITLE_TAIL_SQL}
 FROM series_merged
 """,
-    checks=(Unique(("id",)), NotNull(("id", "source", "_run_id", "_source_key"))),
+    checks=TITLE_CHECKS,
     reads=("series_merged",),
 )
