@@ -8,109 +8,24 @@ its marks must carry the numbers of its table, and those numbers must equal what
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from report.browser import Rendered, open_page  # type: ignore[import-not-found]
 from report.reportlake import DAY1, DAY2, ReportCli  # type: ignore[import-not-found]
 
-CHROMIUM = Path("/usr/bin/chromium")
-# What headless Chromium needs on these machines (closed network, root): docs/report.md.
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 CHARTS = ("timeline", "seconds", "records", "genres", "popularity", "people")
-
-READ_PAGE = """() => {
-  const tables = {};
-  for (const t of document.querySelectorAll('table[data-table]')) {
-    const columns = [...t.querySelectorAll('thead th')].map(th => th.textContent);
-    const rows = [...t.querySelectorAll('tbody tr')].map(tr => [...tr.children].map(td => {
-      const a = td.querySelector('a'); return a ? a.getAttribute('href') : td.textContent; }));
-    tables[t.dataset.table] = {columns, rows};
-  }
-  const charts = {};
-  for (const box of document.querySelectorAll('.chart')) {
-    const marks = {};
-    for (const g of box.querySelectorAll('svg g.role-mark')) {
-      const kind = g.getAttribute('aria-roledescription');
-      marks[kind] = (marks[kind] || []).concat(
-        [...g.children].map(item => item.getAttribute('aria-label')));
-    }
-    charts[box.id.replace('chart-', '')] = {rendered: box.dataset.rendered, marks};
-  }
-  return {tables, charts, done: document.body.dataset.charts};
-}"""
-
-
-@dataclass
-class Rendered:
-    tables: dict[str, dict[str, Any]]
-    charts: dict[str, dict[str, Any]]
-    console: list[str]
-    requests: list[str]
-    screenshot: Path
-
-    def rows(self, name: str) -> list[dict[str, str]]:
-        table = self.tables[name]
-        return [dict(zip(table["columns"], row, strict=True)) for row in table["rows"]]
-
-    def labels(self, chart: str, kind: str) -> list[dict[str, str]]:
-        """The mark items' aria-labels (`field: value; ...`) of one chart, parsed."""
-        found = []
-        for label in self.charts[chart]["marks"].get(kind, []):
-            pairs = (part.split(": ", 1) for part in (label or "").split("; "))
-            found.append({k: v for k, v in (p for p in pairs if len(p) == 2)})
-        return found
-
-
-def _playwright() -> Any:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the browser test needs Playwright's Python package: pip install -e '.[dev]'")
-    if not CHROMIUM.is_file():
-        pytest.skip(
-            f"Chromium is not installed ({CHROMIUM}): apt-get install -y chromium "
-            "(.ci/run installs it; this test skips only where that install failed)"
-        )
-    return sync_playwright
 
 
 @pytest.fixture(scope="module")
-def rendered(
-    report_lake: ReportCli, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Rendered]:
-    sync_playwright = _playwright()
+def rendered(report_lake: ReportCli, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     folder = tmp_path_factory.mktemp("browser")
     out = folder / "report.html"
     report_lake("report", "--out", str(out))
-    console: list[str] = []
-    requests: list[str] = []
-    with sync_playwright() as driver:
-        context = driver.chromium.launch_persistent_context(
-            str(folder / "profile"), executable_path=str(CHROMIUM), headless=True, args=FLAGS,
-            viewport={"width": 1200, "height": 900},
-        )  # fmt: skip
-        try:
-            page = context.new_page()
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(out.as_uri())
-            page.wait_for_selector("body[data-charts=done]", timeout=60_000)
-            found = page.evaluate(READ_PAGE)
-            shot = folder / "report.png"
-            page.screenshot(path=str(shot), full_page=True)
-        finally:
-            context.close()
-    print(f"\nreport screenshot: {shot}\nreport page: {out}")
-    yield Rendered(found["tables"], found["charts"], console, requests, shot)
+    print(f"\nreport page: {out}")
+    return open_page(out.as_uri(), folder)
 
 
 def test_every_chart_renders_offline_without_errors(rendered: Rendered) -> None:
@@ -254,5 +169,7 @@ def test_page_is_self_contained(rendered: Rendered, report_lake: ReportCli) -> N
     assert len(scripts[1][1]) > 500_000  # Vega, Vega-Lite and Vega-Embed, inlined
     markup = re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.DOTALL)
     assert markup.count("<table") == len(rendered.tables)
-    assert not re.search(r"<(link|img|iframe)\b|\bsrc=", markup)
+    assert re.findall(r"<(?:link|img|iframe)\b[^>]*>|\bsrc=", markup) == [
+        '<link rel="icon" href="data:,">'
+    ]
     assert "simulator-token" not in html

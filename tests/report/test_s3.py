@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from report.browser import open_page  # type: ignore[import-not-found]
 from report.reportlake import ReportCli  # type: ignore[import-not-found]
 
 TABLE = re.compile(r'<table data-table="([\w-]+)">(.*?)</table>', re.DOTALL)
@@ -40,3 +41,16 @@ def test_report_of_an_s3_lake_matches_the_local_lake(
     for name in mine:
         assert theirs[name] == mine[name], name
     assert "file:///" not in page
+
+    # The page from the lake, through a presigned URL: stored as text/html, it is shown.
+    assert stored["ContentType"].startswith("text/html")
+    url = client.generate_presigned_url(
+        "get_object", ExpiresIn=600,
+        Params={"Bucket": s3_bucket.name, "Key": "lake/report/TMDB/tmdb-lake-report.html"},
+    )  # fmt: skip
+    (tmp_path / "browser").mkdir()
+    seen = open_page(url, tmp_path / "browser")
+    assert [m for m in seen.console if m.startswith(("error", "pageerror"))] == []
+    assert seen.requests == [url]
+    assert all(chart["rendered"] == "true" for chart in seen.charts.values())
+    assert len(seen.charts) == 6 and len(seen.rows("people")) == 15

@@ -174,6 +174,8 @@ def render(page: Page) -> str:
         [
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            # No favicon request either: served from S3, the browser would ask the bucket.
+            '<link rel="icon" href="data:,">',
             f"<title>{html.escape(page.title)}</title><style>{STYLE}</style></head><body>",
             f'<header><h1>{html.escape(page.title)}</h1><dl class="facts">{facts}</dl>',
             f"<nav>{nav}</nav></header><main>",
