@@ -179,17 +179,34 @@ def test_the_same_attempt_renews_instead_of_competing(storage: Storage) -> None:
     run(first.verify())
 
 
-def test_renewal_keeps_it_and_a_lost_renewal_is_reported(storage: Storage) -> None:
-    a = leases(storage, "a", ttl=0.4)
+def test_renewal_keeps_it_past_its_time_to_live(storage: Storage) -> None:
+    a = leases(storage, "a", ttl=2.0)  # renewed every 0.5 s
 
     async def scenario() -> None:
         await a.acquire()
         async with a.kept_alive():
-            await asyncio.sleep(1.0)  # longer than the time to live: renewals kept it
+            await asyncio.sleep(5.0)  # longer than the time to live: renewals kept it
             assert a.lost is None
             await a.verify()
 
     run(scenario())
+
+
+def test_release_is_never_overwritten_by_a_renewal_in_flight(storage: Storage) -> None:
+    """The renewal loop runs while the run releases: the released record must stay."""
+    a = leases(storage, "a", MOVIES, SERIES, ttl=0.08)  # renewals every 20 ms
+
+    async def scenario() -> None:
+        await a.acquire()
+        async with a.kept_alive():
+            await asyncio.sleep(0.3)
+            await a.release()  # inside kept_alive, as `ingest` does
+            await asyncio.sleep(0.3)  # a renewal would have run by now
+
+    run(scenario())
+    for partition in (MOVIES, SERIES):
+        key = LAYOUT.lease_key(partition.dataset, partition.day, 1)
+        assert orjson.loads(run(storage.get(key)) or b"{}")["released"] is True
 
 
 def test_old_generations_are_pruned(storage: Storage) -> None:

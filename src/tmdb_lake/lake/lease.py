@@ -172,6 +172,7 @@ class LeaseSet:
         self.generations: dict[Partition, int] = {}
         self._confirmed_at = 0.0
         self._lost: LeaseLost | None = None
+        self._renewer: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------- taking --
 
@@ -326,16 +327,26 @@ class LeaseSet:
                     if self.lost is not None:
                         return  # out of time: the next verify() says so
 
-        task = asyncio.ensure_future(renew_forever())
+        self._renewer = asyncio.ensure_future(renew_forever())
         try:
             yield self
         finally:
+            await self._stop_renewing()
+
+    async def _stop_renewing(self) -> None:
+        task, self._renewer = self._renewer, None
+        if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     async def release(self) -> None:
-        """Free every lease this run still holds (a lost one is left to its new holder)."""
+        """Free every lease this run still holds (a lost one is left to its new holder).
+
+        The background renewal stops first: a renewal in flight would otherwise write its
+        record back over the released one.
+        """
+        await self._stop_renewing()
         held, self.generations = self.generations, {}
         for partition, generation in held.items():
             successor = self.layout.lease_key(partition.dataset, partition.day, generation + 1)
