@@ -14,13 +14,13 @@ expired, else `failed` (the next run with the same parameters resumes it).
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from tmdb_lake.concurrency import gather_all
 from tmdb_lake.lake.commit import CommitIntent
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.lease import LeaseRecord
@@ -121,16 +121,6 @@ class Unfinished:
     """Per dataset, when the lake says (a commit intent's manifest-to-be)."""
 
 
-async def _gather_bounded(jobs: Iterable[Any]) -> list[Any]:
-    gate = asyncio.Semaphore(READ_CONCURRENCY)
-
-    async def one(job: Any) -> Any:
-        async with gate:
-            return await job
-
-    return list(await asyncio.gather(*(one(job) for job in jobs)))
-
-
 class RunsReader:
     """Reads every run the raw zone shows, committed or not."""
 
@@ -142,7 +132,9 @@ class RunsReader:
     async def committed(self) -> list[tuple[str, RunManifest]]:
         """Give every stored manifest as (key, manifest), in key order."""
         days = await self.manifests.days()
-        per_day = await _gather_bounded(self.manifests.day(day) for day in days)
+        per_day = await gather_all(
+            (self.manifests.day(day) for day in days), limit=READ_CONCURRENCY
+        )
         return [pair for pairs in per_day for pair in pairs]
 
     async def unfinished(self, committed_ids: set[str]) -> list[Unfinished]:
@@ -207,7 +199,7 @@ class RunsReader:
         return False
 
     async def _read(self, keys: Sequence[str]) -> list[bytes | None]:
-        return await _gather_bounded(self.storage.get(key) for key in keys)
+        return await gather_all((self.storage.get(key) for key in keys), limit=READ_CONCURRENCY)
 
     async def rows(self) -> tuple[list[RunRow], list[tuple[str, RunManifest]]]:
         """Give every run row, oldest day first, and the manifests read for them."""
