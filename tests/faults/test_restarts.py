@@ -88,7 +88,8 @@ def test_s3_stopped_briefly_mid_run(simulators, cli, expected, s3_bucket):
     if result.code != 0:  # botocore's retry budget is random: a long draw can fall short
         assert result.code == 1, result.stderr
         assert_failed_cleanly_on_s3(result.stderr)
-        assert_nothing_published(lake, DAY)
+        # it failed because S3 was down: freeing its leases may have failed with it
+        assert_nothing_published(lake, DAY, released=False)
         result = cli.run(args)
         assert result.code == 0, result.stderr
         assert summary(result)["resumed"] is True

@@ -172,7 +172,7 @@ class LeaseSet:
         self.generations: dict[Partition, int] = {}
         self._confirmed_at = 0.0
         self._lost: LeaseLost | None = None
-        self._renewer: asyncio.Task[None] | None = None
+        self._renewer: tuple[asyncio.Event, asyncio.Task[None]] | None = None
 
     # ---------------------------------------------------------------- taking --
 
@@ -315,10 +315,14 @@ class LeaseSet:
     @contextlib.asynccontextmanager
     async def kept_alive(self) -> AsyncIterator[LeaseSet]:
         """Renew in the background while the body runs; `lost` says when that failed."""
+        stop = asyncio.Event()
 
         async def renew_forever() -> None:
             while True:
-                await asyncio.sleep(self.ttl / 4)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.ttl / 4)
+                if stop.is_set():
+                    return
                 try:
                     await self.renew()
                 except LeaseLost:
@@ -327,17 +331,27 @@ class LeaseSet:
                     if self.lost is not None:
                         return  # out of time: the next verify() says so
 
-        self._renewer = asyncio.ensure_future(renew_forever())
+        self._renewer = (stop, asyncio.ensure_future(renew_forever()))
         try:
             yield self
         finally:
             await self._stop_renewing()
 
     async def _stop_renewing(self) -> None:
-        task, self._renewer = self._renewer, None
-        if task is not None:
+        """Stop the renewal loop, letting a renewal in flight finish its write first.
+
+        Cancelling it instead would leave a storage write running in its thread, which
+        could land after (and over) the release that follows.
+        """
+        renewer, self._renewer = self._renewer, None
+        if renewer is not None:
+            stop, task = renewer
+            stop.set()
+            # A renewal stuck on an unreachable lake is not waited for past a quarter of
+            # the time to live: its write will fail anyway.
+            await asyncio.wait({task}, timeout=max(1.0, self.ttl / 4))
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, LeaseLost, StorageError):
                 await task
 
     async def release(self) -> None:
