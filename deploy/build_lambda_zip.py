@@ -46,8 +46,9 @@ RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 )
 # The trusted zone's engine (`tmdb-lake transform`): 80 MB unpacked, never imported by the
-# ingest handlers, and shipped to Lambda as a container image or layer (docs/lake.md).
-TRANSFORM_ONLY = frozenset({"duckdb", "duckdb-extension-httpfs"})
+# ingest handlers, and shipped to Lambda as a container image or layer (docs/lake.md); and
+# the report's charts (`tmdb-lake report`: Altair, vl-convert's 33 MB wheel), not run there.
+TRANSFORM_ONLY = frozenset({"duckdb", "duckdb-extension-httpfs", "altair", "vl-convert-python"})
 # Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34); 3.11 and
 # older run on Amazon Linux 2 (glibc 2.26), which manylinux2014 (2.17) fits.
 PLATFORMS = {

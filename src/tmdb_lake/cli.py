@@ -19,13 +19,14 @@ from tmdb_lake.commands.ddl import DDL
 from tmdb_lake.commands.ingest import DEMO, INGEST
 from tmdb_lake.commands.maintain import MAINTAIN
 from tmdb_lake.commands.refine import REFINE
+from tmdb_lake.commands.report import REPORT
 from tmdb_lake.commands.transform import QUERY, TRANSFORM
 from tmdb_lake.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, TmdbLakeError
 from tmdb_lake.redact import Redactor
 
 PROG = "tmdb-lake"
 
-COMMANDS: tuple[Command, ...] = (INGEST, TRANSFORM, REFINE, QUERY, DDL, MAINTAIN, DEMO)
+COMMANDS: tuple[Command, ...] = (INGEST, TRANSFORM, REFINE, QUERY, DDL, MAINTAIN, REPORT, DEMO)
 
 
 def build_parser() -> argparse.ArgumentParser:

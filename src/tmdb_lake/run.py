@@ -419,6 +419,8 @@ class Run:
                 "version": __version__,
                 "filters": run_filters(self.settings),
                 "requests": self._tmdb.stats.as_dict() if self._tmdb is not None else {},
+                # More than one: the run was resumed (the report's runs timeline says so).
+                "attempts": len(self.record.attempts),
             },
         )
 

@@ -34,3 +34,7 @@ def test_demo_runs_a_full_ingest_from_the_bundled_simulator(tmp_path: Path) -> N
     assert "current tables: built (full build, 1 trusted dt)" in proc.stdout
     assert "the most popular movies" in proc.stdout and "(5 rows)" in proc.stdout
     assert (lake / "refined/TMDB/_manifests/current.json").is_file()
+    report = tmp_path / "tmdb-lake-report.html"
+    assert f"report: {report} (" in proc.stdout
+    page = report.read_text("utf-8")
+    assert 'data-table="records"' in page and "vegaEmbed" in page

@@ -123,6 +123,12 @@ def run_demo(args: argparse.Namespace, redactor: Redactor) -> int:
 
         lake = {name: getattr(settings, name) for name in LakeSettings.__dataclass_fields__}
         print(redactor.redact(demo_epilogue(EngineSettings(**lake))))
+
+        # The report (issue 16): the demo ends by writing the lake's page, and says where.
+        from tmdb_lake.commands.report import write_report
+        from tmdb_lake.settings import ReportSettings
+
+        print("\n" + redactor.redact(write_report(ReportSettings(**lake))))
     return EXIT_OK
 
 

@@ -246,6 +246,21 @@ def newest_of(
     return max(current, key=lambda pair: _order(pair[1], dataset))
 
 
+def current_snapshots(manifests: Iterable[tuple[str, RunManifest]]) -> list[RawSnapshot]:
+    """Pick the current content of every (dataset, day) among (key, manifest) pairs."""
+    by_day: dict[date, list[tuple[str, RunManifest]]] = {}
+    for key, manifest in manifests:
+        by_day.setdefault(manifest.partition_date, []).append((key, manifest))
+    found: list[RawSnapshot] = []
+    for day in sorted(by_day):
+        names = sorted({name for _, m in by_day[day] for name in m.datasets})
+        for name in names:
+            newest = newest_of(by_day[day], name)
+            if newest is not None:
+                found.append(RawSnapshot(name, day, newest[0], newest[1]))
+    return found
+
+
 class ManifestReader:
     """Reads the raw zone's manifests: the contract every downstream stage relies on.
 
@@ -299,17 +314,7 @@ class ManifestReader:
             day = parsed[0]
             if (since is None or day >= since) and (until is None or day <= until):
                 keys.append(key)
-        by_day: dict[date, list[tuple[str, RunManifest]]] = {}
-        for key, manifest in await self._read_all(keys):
-            by_day.setdefault(manifest.partition_date, []).append((key, manifest))
-        found: list[RawSnapshot] = []
-        for day in sorted(by_day):
-            names = sorted({name for _, m in by_day[day] for name in m.datasets})
-            for name in names:
-                newest = newest_of(by_day[day], name)
-                if newest is not None:
-                    found.append(RawSnapshot(name, day, newest[0], newest[1]))
-        return found
+        return current_snapshots(await self._read_all(keys))
 
     async def _read_all(self, keys: list[str]) -> list[tuple[str, RunManifest]]:
         results: list[RunManifest | None] = [None] * len(keys)

@@ -213,11 +213,17 @@ class S3Storage:
             raise error from exc
 
     async def put(self, key: str, data: bytes) -> None:
-        """PutObject: S3 makes a new object visible only once it is complete."""
+        """PutObject: S3 makes a new object visible only once it is complete.
+
+        An `.html` key (the report's page) is stored as `text/html`, so that a presigned
+        URL shows it in the browser instead of downloading it.
+        """
         full = self._key(key)
         call = functools.partial(
             self._client.put_object, Bucket=self.bucket, Key=full, Body=bytes(data)
         )
+        if key.endswith(".html"):
+            call = functools.partial(call, ContentType="text/html; charset=utf-8")
         await self._run("put", self._where(full), call)
 
     async def put_if_absent(self, key: str, data: bytes) -> bool:

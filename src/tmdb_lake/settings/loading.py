@@ -21,6 +21,7 @@ from tmdb_lake.settings.options import (
     LEASES,
     MAINTAIN,
     REFINE,
+    REPORT,
     TABLES,
     TMDB,
     TRANSFORM,
@@ -37,6 +38,7 @@ ENGINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES)
 TRANSFORM_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES, LEASES, TRANSFORM)
 REFINE_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES, LEASES, REFINE)
 MAINTAIN_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, TABLES, LEASES, MAINTAIN)
+REPORT_GROUPS: tuple[OptionGroup, ...] = (LAKE, ENGINE, REPORT)
 
 
 def options_of(groups: Sequence[OptionGroup]) -> list[Option]:

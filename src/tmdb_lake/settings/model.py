@@ -229,3 +229,15 @@ class MaintainSettings(EngineSettings):
     retention_days: float = 7.0
     retain_last: int = 1
     small_file: int = 32_000_000
+
+
+@dataclass(frozen=True)
+class ReportSettings(EngineSettings):
+    """A `report`: where to write the page, and whether to put it into the lake too."""
+
+    out: Path = Path("tmdb-lake-report.html")
+    into_lake: bool = False
+
+    def __post_init__(self) -> None:
+        if self.out is None or not str(self.out).strip():
+            raise ConfigError("--out needs a file name")

@@ -494,3 +494,20 @@ MAINTAIN: OptionGroup = (
         default_note="32MB",
     ),
 )
+
+REPORT: OptionGroup = (
+    Option(
+        "out",
+        ("TMDB_LAKE_REPORT_OUT",),
+        p.parse_path,
+        "the HTML file to write",
+        "--out",
+        "FILE",
+    ),
+    Option(
+        "into_lake",
+        ("TMDB_LAKE_REPORT_INTO_LAKE",),
+        p.parse_bool,
+        "also put the page into the lake, at report/TMDB/tmdb-lake-report.html",
+    ),
+)
