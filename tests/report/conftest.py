@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from report.refinedlake import write_refined  # type: ignore[import-not-found]
 from report.reportlake import DAY1, DAY2, ReportCli  # type: ignore[import-not-found]
 from tmdb_lake.simulator import Catalog, SimulatorConfig, SimulatorServer
 
@@ -21,7 +20,7 @@ def work_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def report_lake(tmp_path_factory: pytest.TempPathFactory, work_dir: Path) -> Iterator[ReportCli]:
     """Two days ingested with details (day 2 run twice: the first run is superseded),
-    transformed to the trusted zone, and a refined-shaped zone derived from it."""
+    transformed to the trusted zone, then refined."""
     lake = tmp_path_factory.mktemp("report-lake") / "lake"
     catalog = Catalog(movies=300, series=120, seed=16)
     with SimulatorServer(catalog, SimulatorConfig()) as sim:
@@ -40,5 +39,5 @@ def report_lake(tmp_path_factory: pytest.TempPathFactory, work_dir: Path) -> Ite
         cli("ingest", "--date", DAY2, "--format", "jsonl", "--limit", "80", *common)
         cli("ingest", "--date", DAY2, "--format", "jsonl", "--limit", "80", *common)
     cli("transform", "--quiet")
-    write_refined(lake)
+    cli("refine", "--quiet")
     yield cli

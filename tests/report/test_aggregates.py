@@ -17,6 +17,7 @@ from tmdb_lake.lake.lease import Holder, LeaseRecord
 from tmdb_lake.lake.manifest import DatasetManifest, ManifestFile, RunManifest
 from tmdb_lake.lake.staging import RunRecord
 from tmdb_lake.lake.storage import open_storage
+from tmdb_lake.refined.tables import CURRENT, DATED
 from tmdb_lake.report.data import refined_aggregates
 from tmdb_lake.report.health import findings, freshness
 from tmdb_lake.report.refined import create_refined_views, read_refined_manifests
@@ -24,7 +25,7 @@ from tmdb_lake.report.runs import RunsReader
 from tmdb_lake.report.sections import per_run
 from tmdb_lake.settings import EngineSettings
 from tmdb_lake.trusted.manifest import TableFiles, TrustedManifest
-from tmdb_lake.trusted.session import open_engine
+from tmdb_lake.trusted.session import open_duckdb
 
 LAYOUT = LakeLayout()
 D1, D2, D3 = date(2024, 5, 1), date(2024, 5, 2), date(2024, 5, 3)
@@ -158,34 +159,49 @@ REFINED_ROWS = {
 }  # fmt: skip
 
 
+def declared(db: duckdb.DuckDBPyConnection, name: str, sql: str) -> str:
+    """Give `sql` with every column the refined table declares (NULL where it gives none)."""
+    given = db.sql(sql).columns
+    table = next(t for t in (*CURRENT, *DATED) if t.name == name)
+    picked = [
+        f'"{c.name}"' if c.name in given else f'CAST(NULL AS {c.type}) AS "{c.name}"'
+        for c in table.columns
+    ]
+    return f"SELECT {', '.join(picked)} FROM ({sql})"
+
+
 def write_refined_by_hand(lake: Path, tables: dict[str, str]) -> None:
+    """Write the refined zone's files and manifests as `refine` lays them out."""
     db = duckdb.connect()
     layout = TablesLayout(zone="refined")
     files = {}
     for name, sql in tables.items():
         key = f"refined/TMDB/PARQUET/{name}/{name}_b1_0.parquet"
         (lake / key).parent.mkdir(parents=True, exist_ok=True)
-        db.execute(f"COPY ({sql}) TO '{lake / key}' (FORMAT parquet)")
+        db.execute(f"COPY ({declared(db, name, sql)}) TO '{lake / key}' (FORMAT parquet)")
         files[name] = TableFiles(0, ((key, 0),))
+    current = TrustedManifest(None, "b1", "", "c", "duckdb", (), files, cleanup_pending=False)
+    put(lake, layout.manifest_key(None), current.to_json())
     for dt, key_day in ((D1, 20240501), (D2, 20240502)):
         key = f"refined/TMDB/PARQUET/fact_title_snapshot/dt={dt}/fact_title_snapshot_b1_0.parquet"
         (lake / key).parent.mkdir(parents=True, exist_ok=True)
         # 12 movies; on the last day movie i has popularity i (the top 10 are 3..12).
+        snapshot = (
+            f"SELECT 'movie' AS media, i AS title_id, {key_day} AS date_key, "
+            f"CAST(i * {1 if dt == D2 else 2} AS DOUBLE) AS popularity FROM range(1, 13) AS r(i)"
+        )
         db.execute(
-            f"COPY (SELECT 'movie' AS media, i AS title_id, {key_day} AS date_key, "
-            f"CAST(i * {1 if dt == D2 else 2} AS DOUBLE) AS popularity FROM range(1, 13) AS r(i)) "
-            f"TO '{lake / key}' (FORMAT parquet)"
+            f"COPY ({declared(db, 'fact_title_snapshot', snapshot)}) TO '{lake / key}' "
+            "(FORMAT parquet)"
         )
         listed = {"fact_title_snapshot": TableFiles(12, ((key, 12),))}
-        if dt == D2:
-            listed.update(files)
         body = TrustedManifest(dt, "b1", "", "c", "duckdb", (), listed, cleanup_pending=False)
         put(lake, layout.manifest_key(dt), body.to_json())
     db.close()
 
 
 def aggregates(lake: Path) -> dict[str, Any]:
-    engine = open_engine(EngineSettings(lake=str(lake), work_dir=lake / ".work", threads=1))
+    engine = open_duckdb(EngineSettings(lake=str(lake), work_dir=lake / ".work", threads=1))
     try:
         manifests = asyncio.run(read_refined_manifests(open_storage(str(lake))))
         return refined_aggregates(engine, create_refined_views(engine, manifests))

@@ -23,13 +23,17 @@ from tmdb_lake.report.bundle import vega_bundle, versions
 from tmdb_lake.report.data import TRUSTED_ROWS, query, refined_aggregates
 from tmdb_lake.report.health import findings, freshness
 from tmdb_lake.report.page import Page, render
-from tmdb_lake.report.refined import create_refined_views, read_refined_manifests
+from tmdb_lake.report.refined import (
+    create_refined_views,
+    dated_manifests,
+    read_refined_manifests,
+)
 from tmdb_lake.report.runs import RunsReader
 from tmdb_lake.report.sections import data_section, health_section, runs_section
 from tmdb_lake.run import open_lake
 from tmdb_lake.settings import ReportSettings
 from tmdb_lake.trusted.query import create_views
-from tmdb_lake.trusted.session import open_engine
+from tmdb_lake.trusted.session import open_duckdb
 from tmdb_lake.trusted.transform import read_trusted_manifests
 
 LAKE_KEY = "report/TMDB/tmdb-lake-report.html"
@@ -65,13 +69,14 @@ async def _report(settings: ReportSettings, storage: Storage) -> tuple[str, dict
     rows, committed = await RunsReader(storage).rows()
     snapshots = current_snapshots(committed)
     trusted = await read_trusted_manifests(storage, TablesLayout())
-    refined = await read_refined_manifests(storage)
+    refined_manifests = await read_refined_manifests(storage)
+    refined = dated_manifests(refined_manifests)
     found = await findings(storage, list(trusted.values()))
-    engine = open_engine(settings)
+    engine = open_duckdb(settings)
     try:
         create_views(engine, list(trusted.values()))
         trusted_rows = query(engine, TRUSTED_ROWS)
-        aggregates = refined_aggregates(engine, create_refined_views(engine, refined))
+        aggregates = refined_aggregates(engine, create_refined_views(engine, refined_manifests))
     finally:
         engine.close()
     link = link_maker(settings)

@@ -26,7 +26,7 @@ from tmdb_lake.lake.manifest import RawSnapshot
 from tmdb_lake.lake.storage import Storage
 from tmdb_lake.trusted.build import is_current
 from tmdb_lake.trusted.inputs import group_by_day
-from tmdb_lake.trusted.manifest import TrustedManifest
+from tmdb_lake.trusted.manifest import TablesManifest, TrustedManifest
 
 FINDINGS_DTS = 30
 """Findings of at most this many dts, the newest (the page stays small for a long lake)."""
@@ -62,7 +62,7 @@ class Finding:
 def freshness(
     snapshots: Sequence[RawSnapshot],
     trusted: Sequence[TrustedManifest],
-    refined: Sequence[TrustedManifest],
+    refined: Sequence[TablesManifest],
 ) -> list[Freshness]:
     """Give the freshness of every raw dataset, then of the trusted and refined zones."""
     rows: list[Freshness] = []
@@ -74,7 +74,8 @@ def freshness(
     stale = sum(1 for day in group_by_day(list(snapshots)) if day.inputs and not is_current(
         day, by_dt.get(day.day)))  # fmt: skip
     for zone, manifests, behind in (("trusted", trusted, stale), ("refined", refined, 0)):
-        last_dt = max(by_dt if zone == "trusted" else {m.dt for m in refined}, default=None)
+        dts = {m.dt for m in manifests if m.dt is not None}
+        last_dt = max(dts, default=None)
         key = TablesLayout(zone=zone).manifest_key(last_dt) if last_dt is not None else None
         rows.append(Freshness(zone, "all tables", last_dt, len(manifests), behind, key))
     return rows
@@ -99,8 +100,8 @@ async def read_reports(storage: Storage, keys: Sequence[str]) -> dict[str, dict[
 async def findings(storage: Storage, trusted: Sequence[TrustedManifest]) -> list[Finding]:
     """Give the findings of the newest dts' current builds, and of the newest failed ones."""
     layout = TablesLayout()
-    newest = sorted(trusted, key=lambda m: m.dt)[-FINDINGS_DTS:]
-    wanted = {(m.report_key, m.dt.isoformat()) for m in newest if m.report_key}
+    newest = sorted(trusted, key=lambda m: m.dt or date.min)[-FINDINGS_DTS:]
+    wanted = {(m.report_key, (m.dt or date.min).isoformat()) for m in newest if m.report_key}
     report_keys = sorted(k for k in await storage.list(f"{layout.root}_reports/") if
                          k.endswith(".json"))  # fmt: skip
     latest = report_keys[-1] if report_keys else None
