@@ -197,7 +197,7 @@ def test_interrupted_run_resumes_exactly_once(tmp_path: Path):
                 "TMDB_API_URL": server.api_url,
                 "TMDB_EXPORTS_URL": server.exports_url,
                 "TMDB_ACCESS_TOKEN": "simulator-token",
-                "TMDB_LAKE_RATE_LIMIT": "400",
+                "TMDB_LAKE_RATE_LIMIT": "100",  # about 30 s: time to interrupt it on a loaded machine
             }
         )
         args = [
@@ -219,6 +219,7 @@ def test_interrupted_run_resumes_exactly_once(tmp_path: Path):
         staging = tmp_path / "lake/raw/TMDB/_staging"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(list(staging.rglob("*.json"))) < 20:
+            assert proc.poll() is None, "the run ended before it could be interrupted"
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
