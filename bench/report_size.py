@@ -114,6 +114,19 @@ def trusted_zone(db: duckdb.DuckDBPyConnection, lake: Path, days: int, movies: i
         write(lake / layout.manifest_key(dt), manifest.to_json())
 
 
+def declared(db: duckdb.DuckDBPyConnection, name: str, sql: str) -> str:
+    """Give `sql` with every column the refined table declares, in order (NULL where absent)."""
+    from tmdb_lake.refined.tables import CURRENT, DATED
+
+    given = db.sql(sql).columns
+    table = next(t for t in (*CURRENT, *DATED) if t.name == name)
+    picked = [
+        f'"{c.name}"' if c.name in given else f'CAST(NULL AS {c.type}) AS "{c.name}"'
+        for c in table.columns
+    ]
+    return f"SELECT {', '.join(picked)} FROM ({sql})"
+
+
 def refined_zone(db: duckdb.DuckDBPyConnection, lake: Path, days: int, movies: int,
                  series: int) -> dict[str, int]:  # fmt: skip
     layout = TablesLayout(zone="refined")
@@ -149,26 +162,30 @@ def refined_zone(db: duckdb.DuckDBPyConnection, lake: Path, days: int, movies: i
     for name, sql in tables.items():
         key = f"{layout.table_prefix(name)}{name}_bench_0.parquet"
         write(lake / key, b"")
-        db.execute(f"COPY ({sql}) TO '{lake / key}' (FORMAT parquet)")
+        db.execute(f"COPY ({declared(db, name, sql)}) TO '{lake / key}' (FORMAT parquet)")
         rows[name] = db.execute(f"SELECT count(*) FROM '{lake / key}'").fetchone()[0]  # type: ignore[index]
         files[name] = TableFiles(rows[name], ((key, rows[name]),))
+    current = TrustedManifest(None, "bench", "", "c", "duckdb", (), files, cleanup_pending=False)
+    write(lake / layout.manifest_key(None), current.to_json())
     rows["fact_title_snapshot"] = 0
     for n in range(days):
         dt = FIRST + timedelta(days=n)
         key = layout.data_key("fact_title_snapshot", dt, "bench", 0)
         write(lake / key, b"")
-        db.execute(
-            f"COPY (SELECT CASE WHEN t <= {movies} THEN 'movie' ELSE 'tv' END AS media, "
+        snapshot = (
+            f"SELECT CASE WHEN t <= {movies} THEN 'movie' ELSE 'tv' END AS media, "
             f"CASE WHEN t <= {movies} THEN t ELSE t - {movies} END AS title_id, "
             f"{dt:%Y%m%d} AS date_key, ((t * 2654435761) % 100000) / 100.0 + {n} * (t % 7) "
             f"AS popularity, 5.0 AS vote_average, t % 5000 AS vote_count "
-            f"FROM range(1, {movies + series + 1}) AS r(t)) TO '{lake / key}' (FORMAT parquet)"
+            f"FROM range(1, {movies + series + 1}) AS r(t)"
+        )
+        db.execute(
+            f"COPY ({declared(db, 'fact_title_snapshot', snapshot)}) "
+            f"TO '{lake / key}' (FORMAT parquet)"
         )
         count = movies + series
         rows["fact_title_snapshot"] += count
         listed = {"fact_title_snapshot": TableFiles(count, ((key, count),))}
-        if n == days - 1:
-            listed.update(files)
         manifest = TrustedManifest(dt, "bench", "", "c", "duckdb", (), listed,
                                    cleanup_pending=False)  # fmt: skip
         write(lake / layout.manifest_key(dt), manifest.to_json())
