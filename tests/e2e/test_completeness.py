@@ -197,7 +197,7 @@ def test_interrupted_run_resumes_exactly_once(tmp_path: Path):
                 "TMDB_API_URL": server.api_url,
                 "TMDB_EXPORTS_URL": server.exports_url,
                 "TMDB_ACCESS_TOKEN": "simulator-token",
-                "TMDB_LAKE_RATE_LIMIT": "100",  # about 30 s: time to interrupt it on a loaded machine
+                "TMDB_LAKE_RATE_LIMIT": "100",  # about 30 s: time to interrupt it when loaded
             }
         )
         args = [

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import orjson
+from bench.report_size import declared
 
 from tmdb_lake.lake.commit import CommitIntent
 from tmdb_lake.lake.layout import LakeLayout, TablesLayout
@@ -17,7 +18,6 @@ from tmdb_lake.lake.lease import Holder, LeaseRecord
 from tmdb_lake.lake.manifest import DatasetManifest, ManifestFile, RunManifest
 from tmdb_lake.lake.staging import RunRecord
 from tmdb_lake.lake.storage import open_storage
-from tmdb_lake.refined.tables import CURRENT, DATED
 from tmdb_lake.report.data import refined_aggregates
 from tmdb_lake.report.health import findings, freshness
 from tmdb_lake.report.refined import create_refined_views, read_refined_manifests
@@ -157,17 +157,6 @@ REFINED_ROWS = {
                    "('movie', 2, 7, 'cast'), ('tv', 1, 7, 'cast'), ('movie', 3, 8, 'crew')) "
                    "AS t(media, title_id, person_id, role)",
 }  # fmt: skip
-
-
-def declared(db: duckdb.DuckDBPyConnection, name: str, sql: str) -> str:
-    """Give `sql` with every column the refined table declares (NULL where it gives none)."""
-    given = db.sql(sql).columns
-    table = next(t for t in (*CURRENT, *DATED) if t.name == name)
-    picked = [
-        f'"{c.name}"' if c.name in given else f'CAST(NULL AS {c.type}) AS "{c.name}"'
-        for c in table.columns
-    ]
-    return f"SELECT {', '.join(picked)} FROM ({sql})"
 
 
 def write_refined_by_hand(lake: Path, tables: dict[str, str]) -> None:

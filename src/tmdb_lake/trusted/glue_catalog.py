@@ -19,19 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from tmdb_lake.ddl.athena import column_type
 from tmdb_lake.trusted.contract import Column
 
-ATHENA_TYPES = {
-    "BIGINT": "bigint",
-    "INTEGER": "int",
-    "DOUBLE": "double",
-    "BOOLEAN": "boolean",
-    "VARCHAR": "string",
-    "DATE": "date",
-    "TIMESTAMP": "timestamp",
-    "INTEGER[]": "array<int>",
-    "VARCHAR[]": "array<string>",
-}
 PROJECTION_START = "2000-01-01"
 _PARQUET = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -86,7 +76,7 @@ def _comment(text: str) -> str:
 def athena_ddl(table: Declared, location: str) -> str:
     """Give Athena's `CREATE EXTERNAL TABLE` for one table at `location` (s3://.../)."""
     columns = ",\n".join(
-        f"  `{c.name}` {ATHENA_TYPES[c.type]} COMMENT '{_comment(c.description)}'"
+        f"  `{c.name}` {column_type(c.type)} COMMENT '{_comment(c.description)}'"
         for c in table.columns
     )
     properties = ",\n".join(
@@ -112,7 +102,7 @@ def table_input(table: Declared, location: str) -> dict[str, Any]:
         "PartitionKeys": [{"Name": "dt", "Type": "date", "Comment": "collection day"}],
         "StorageDescriptor": {
             "Columns": [
-                {"Name": c.name, "Type": ATHENA_TYPES[c.type], "Comment": c.description[:255]}
+                {"Name": c.name, "Type": column_type(c.type), "Comment": c.description[:255]}
                 for c in table.columns
             ],
             "Location": location,
