@@ -370,6 +370,23 @@ class S3Bucket:
     name: str
     server: SeaweedS3
 
+    def mirror(self, prefix: str, local: Path, zone: str) -> int:
+        """Copy every object of a zone (`<prefix><zone>/`) into a local copy, cleared first."""
+        shutil.rmtree(local / zone, ignore_errors=True)
+        client = self.server.client(attempts=3)
+        count = 0
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.name, Prefix=f"{prefix}{zone}/"
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                body = client.get_object(Bucket=self.name, Key=item["Key"])["Body"].read()
+                target = local / item["Key"].removeprefix(prefix)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(body)
+                count += 1
+        return count
+
 
 class _EarlyExitError(RuntimeError):
     """`weed mini` exited before it was ready (usually a port grabbed by someone else)."""

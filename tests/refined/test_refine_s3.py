@@ -9,26 +9,6 @@ from refined.conftest import DAY3, INGESTS  # type: ignore[import-not-found]
 from trusted.conftest import DAY1, DAY2  # type: ignore[import-not-found]
 
 
-def mirror(s3_bucket, prefix: str, local: Path, zone: str) -> int:  # type: ignore[no-untyped-def]
-    """Copy every object of a zone from the bucket into the local copy (after clearing it)."""
-    import shutil
-
-    shutil.rmtree(local / zone, ignore_errors=True)
-    client = s3_bucket.server.client(attempts=3)
-    count = 0
-    pages = client.get_paginator("list_objects_v2").paginate(
-        Bucket=s3_bucket.name, Prefix=f"{prefix}{zone}/"
-    )
-    for page in pages:
-        for item in page.get("Contents", []):
-            body = client.get_object(Bucket=s3_bucket.name, Key=item["Key"])["Body"].read()
-            target = local / item["Key"].removeprefix(prefix)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
-            count += 1
-    return count
-
-
 def test_refine_on_s3_full_then_incremental_then_nothing(cli, s3_bucket, tmp_path: Path) -> None:
     env = s3_bucket.server.env()
     lake = f"s3://{s3_bucket.name}/datalake"
@@ -41,7 +21,7 @@ def test_refine_on_s3_full_then_incremental_then_nothing(cli, s3_bucket, tmp_pat
     assert full.json()["current"]["mode"] == "full" and full.json()["built"] == [DAY1, DAY2]
     local = tmp_path / "copy"
     for zone in ("trusted", "refined"):
-        mirror(s3_bucket, "datalake/", local, zone)
+        s3_bucket.mirror("datalake/", local, zone)
     assert_model_matches_trusted(local)
 
     assert cli("transform", "--lake", lake, "--date", DAY3, "--quiet", env=env).code == 0
@@ -50,7 +30,7 @@ def test_refine_on_s3_full_then_incremental_then_nothing(cli, s3_bucket, tmp_pat
     assert merged.json()["current"]["mode"] == "incremental"
     assert merged.json()["current"]["added"] == [DAY3] and merged.json()["built"] == [DAY3]
     for zone in ("trusted", "refined"):
-        mirror(s3_bucket, "datalake/", local, zone)
+        s3_bucket.mirror("datalake/", local, zone)
     assert_model_matches_trusted(local)
 
     again = cli("refine", "--lake", lake, env=env)

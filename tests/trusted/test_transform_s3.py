@@ -9,23 +9,6 @@ from trusted.conftest import DAY1, DAY1_ARGS, DAY2, DAY2_ARGS  # type: ignore[im
 from trusted.test_transform_local import assert_day_matches_raw  # type: ignore[import-not-found]
 
 
-def mirror_trusted(s3_bucket, prefix: str, local: Path) -> int:  # type: ignore[no-untyped-def]
-    """Copy every trusted object of the bucket into the local lake copy; give how many."""
-    client = s3_bucket.server.client(attempts=3)
-    count = 0
-    pages = client.get_paginator("list_objects_v2").paginate(
-        Bucket=s3_bucket.name, Prefix=f"{prefix}trusted/"
-    )
-    for page in pages:
-        for item in page.get("Contents", []):
-            body = client.get_object(Bucket=s3_bucket.name, Key=item["Key"])["Body"].read()
-            target = local / item["Key"].removeprefix(prefix)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
-            count += 1
-    return count
-
-
 def test_transform_reads_and_writes_s3_through_httpfs(cli, s3_bucket, tmp_path: Path) -> None:
     env = s3_bucket.server.env()
     lake = f"s3://{s3_bucket.name}/datalake"
@@ -36,7 +19,7 @@ def test_transform_reads_and_writes_s3_through_httpfs(cli, s3_bucket, tmp_path: 
     assert result.code == 0, result.stderr
     assert result.json()["built"] == [DAY1, DAY2]
     local = tmp_path / "copy"  # the raw zone, byte for byte, plus the trusted zone from S3
-    assert mirror_trusted(s3_bucket, "datalake/", local) > 32
+    assert s3_bucket.mirror("datalake/", local, "trusted") > 32
     for day in (DAY1, DAY2):
         assert_day_matches_raw(local, day)
         manifest = json.loads((local / f"trusted/TMDB/_manifests/dt={day}.json").read_text())
