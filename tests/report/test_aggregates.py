@@ -18,9 +18,10 @@ from tmdb_lake.lake.lease import Holder, LeaseRecord
 from tmdb_lake.lake.manifest import DatasetManifest, ManifestFile, RunManifest
 from tmdb_lake.lake.staging import RunRecord
 from tmdb_lake.lake.storage import open_storage
+from tmdb_lake.refined.query import read_refined
 from tmdb_lake.report.data import refined_aggregates
 from tmdb_lake.report.health import findings, freshness
-from tmdb_lake.report.refined import create_refined_views, read_refined_manifests
+from tmdb_lake.report.refined import create_refined_views
 from tmdb_lake.report.runs import RunsReader
 from tmdb_lake.report.sections import per_run
 from tmdb_lake.settings import EngineSettings
@@ -192,7 +193,7 @@ def write_refined_by_hand(lake: Path, tables: dict[str, str]) -> None:
 def aggregates(lake: Path) -> dict[str, Any]:
     engine = open_duckdb(EngineSettings(lake=str(lake), work_dir=lake / ".work", threads=1))
     try:
-        manifests = asyncio.run(read_refined_manifests(open_storage(str(lake))))
+        manifests = asyncio.run(read_refined(open_storage(str(lake))))
         return refined_aggregates(engine, create_refined_views(engine, manifests))
     finally:
         engine.close()

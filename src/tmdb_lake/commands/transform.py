@@ -70,7 +70,8 @@ def run_query(args: argparse.Namespace, redactor: Redactor) -> int:
 TRANSFORM = Command(
     name="transform",
     help="build the trusted zone (typed Parquet tables) from the raw zone",
-    description="Build trusted/TMDB/PARQUET/<table>/dt=YYYY-MM-DD/ from the raw zone's "
+    description="Build trusted/TMDB/PARQUET/<table>/dt=YYYY-MM-DD/ (ICEBERG/ with "
+    "--table-format iceberg) from the raw zone's "
     "committed runs: incremental by default (every raw day whose newest manifest was not "
     "transformed yet).",
     settings=TransformSettings,
@@ -81,7 +82,7 @@ TRANSFORM = Command(
 
 QUERY = Command(
     name="query",
-    help="run SQL over the trusted tables (each a view named after its table)",
+    help="run SQL over the trusted and refined tables and views (each named after it)",
     description='Run DuckDB SQL over the lake tables, e.g. tmdb-lake query "SELECT count(*) '
     'FROM movie"',
     settings=EngineSettings,

@@ -148,6 +148,8 @@ class IcebergSink:
         tables: Sequence[TableLike],
     ) -> TrustedManifest:
         """Commit one snapshot per table, then the dt's manifest; give the manifest."""
+        # a trusted dt: Iceberg tables are dated (a None dt would replace whole tables)
+        assert draft.dt is not None
         content: dict[str, TableFiles] = {}
         snapshots: dict[str, int] = {}
         for declaration in tables:
@@ -165,7 +167,6 @@ class IcebergSink:
             cleanup_pending=False,
             extra={**draft.extra, **self.describe(snapshots)},
         )
-        assert draft.dt is not None  # a trusted dt: Iceberg tables are dated
         await lease.verify()
         await storage.put(self.layout.manifest_key(draft.dt), manifest.to_json())
         crash_point("committed")

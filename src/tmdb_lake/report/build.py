@@ -15,10 +15,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tmdb_lake import __version__
+from tmdb_lake.errors import ConfigError
 from tmdb_lake.lake.layout import TablesLayout
 from tmdb_lake.lake.location import LakeLocation
 from tmdb_lake.lake.manifest import current_snapshots
 from tmdb_lake.lake.storage import Storage
+from tmdb_lake.refined.query import read_refined
 from tmdb_lake.report.bundle import vega_bundle, versions
 from tmdb_lake.report.data import TRUSTED_ROWS, query, refined_aggregates
 from tmdb_lake.report.health import findings, freshness
@@ -26,7 +28,6 @@ from tmdb_lake.report.page import Page, render
 from tmdb_lake.report.refined import (
     create_refined_views,
     dated_manifests,
-    read_refined_manifests,
 )
 from tmdb_lake.report.runs import RunsReader
 from tmdb_lake.report.sections import data_section, health_section, runs_section
@@ -69,7 +70,7 @@ async def _report(settings: ReportSettings, storage: Storage) -> tuple[str, dict
     rows, committed = await RunsReader(storage).rows()
     snapshots = current_snapshots(committed)
     trusted = await read_trusted_manifests(storage, TablesLayout())
-    refined_manifests = await read_refined_manifests(storage)
+    refined_manifests = await read_refined(storage)
     refined = dated_manifests(refined_manifests)
     found = await findings(storage, list(trusted.values()))
     engine = open_duckdb(settings)
@@ -122,4 +123,6 @@ async def _build(settings: ReportSettings) -> ReportResult:
 
 def build_report(settings: ReportSettings) -> ReportResult:
     """Write the report of the lake the settings point at."""
+    if settings.engine != "duckdb":
+        raise ConfigError("report aggregates on DuckDB: --engine spark applies to transform")
     return asyncio.run(_build(settings))

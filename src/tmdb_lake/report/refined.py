@@ -8,18 +8,12 @@ report says which tables an aggregate lacks instead of charting nothing.
 
 from __future__ import annotations
 
-from tmdb_lake.lake.storage import Storage
 from tmdb_lake.refined.build import files_of
-from tmdb_lake.refined.query import RefinedManifests, read_refined
+from tmdb_lake.refined.query import RefinedManifests
 from tmdb_lake.refined.query import create_refined_views as create_views
 from tmdb_lake.refined.tables import CURRENT, DATED
 from tmdb_lake.trusted.duckdb_engine import DuckDBEngine
 from tmdb_lake.trusted.manifest import TablesManifest
-
-
-async def read_refined_manifests(storage: Storage) -> RefinedManifests:
-    """Give the current tables' manifest and every dated partition's (none: no refined zone)."""
-    return await read_refined(storage)
 
 
 def dated_manifests(manifests: RefinedManifests) -> list[TablesManifest]:

@@ -2,9 +2,10 @@
 
 ```
 options.py   every option, declared once, in groups (lake, TMDB, leases, ingest, engine,
-             transform, tables: format and Iceberg catalog, maintain)
+             transform, refine, tables: format and Iceberg catalog, maintain, report)
 parsers.py   text -> value, or one ConfigError naming the option as the user set it
-model.py     LakeSettings (every command), Settings (an ingest)
+model.py     LakeSettings (every command), Settings (an ingest), EngineSettings,
+             RefineSettings, TransformSettings, MaintainSettings, ReportSettings
 loading.py   load(cls, groups, cli, environ, dotenv), read_dotenv
 ```
 """

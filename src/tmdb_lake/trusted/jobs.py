@@ -45,8 +45,10 @@ def build_zone(
     report = transform_lake(settings, spark)
     summary = report.as_dict()
     log.warning("%s", render(summary))
-    if glue_database:
+    if glue_database and settings.table_format == "parquet":
         register(glue_database, settings.lake, zone)
+    elif glue_database:  # Iceberg tables are in their catalog already (--catalog glue)
+        log.warning("Iceberg tables: the catalog holds them; %s is not changed", glue_database)
     if report.failed:
         checks = [f"{c.table}: {c.check}" for d in report.failed for c in d.failed_checks]
         raise ChecksFailed(f"checks failed on {summary['failed']}: {'; '.join(checks)}")
