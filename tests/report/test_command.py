@@ -33,3 +33,13 @@ def test_out_must_name_a_file(work_dir: Path, tmp_path: Path) -> None:
     cli = ReportCli(tmp_path / "lake", work_dir, {})
     result = cli("report", "--out", "", check=False)
     assert result.returncode == 2 and "--out needs a file name" in result.stderr
+
+
+def test_the_report_refuses_spark_in_one_line(work_dir: Path, tmp_path: Path) -> None:
+    cli = ReportCli(tmp_path / "lake", work_dir, {})
+    result = cli("report", "--engine", "spark", "--out", str(tmp_path / "page.html"), check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "tmdb-lake: error: report aggregates on DuckDB: --engine spark applies to transform"
+    ]
+    assert not (tmp_path / "page.html").exists()
