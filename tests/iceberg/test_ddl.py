@@ -58,3 +58,23 @@ def test_spark_creates_the_same_tables_with_the_same_properties() -> None:
     types = {c.name: c.args["kind"].sql("spark") for c in statement.find_all(exp.ColumnDef)}
     assert types["genre_ids"] == "ARRAY<INT>" and types["dt"] == "DATE"
     assert properties(statement)["write.parquet.compression-codec"] == "zstd"
+
+
+def test_ddl_prints_the_trusted_tables_iceberg_forms_beside_the_other_zones() -> None:
+    import pytest
+
+    from tmdb_lake.ddl import statements
+    from tmdb_lake.errors import ConfigError
+
+    root = "s3://my-lake/datalake/"
+    found = statements("athena", ("trusted", "refined"), root, table_format="iceberg")
+    iceberg = [s for s in found if "'table_type'='ICEBERG'" in s]
+    assert len(iceberg) == len(TABLES)
+    assert f"LOCATION '{LOCATION.format('movie')}'" in next(s for s in iceberg if "`movie`" in s)
+    parquet = [s for s in found if "STORED AS PARQUET" in s]
+    assert parquet and all("/refined/TMDB/PARQUET/" in s for s in parquet)  # refined stays
+    spark = statements("spark", ("trusted",), root, table_format="iceberg")
+    assert sum("USING iceberg" in s for s in spark) == len(TABLES)
+    assert not any("USING parquet" in s for s in spark)
+    with pytest.raises(ConfigError, match="no Iceberg form"):
+        statements("duckdb", ("trusted",), root, table_format="iceberg")

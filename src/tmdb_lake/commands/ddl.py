@@ -43,6 +43,13 @@ def _add_ddl_flags(parser: argparse.ArgumentParser) -> None:
         help=f"Athena/Glue and Spark database (default: {DEFAULT_DATABASE})",
     )
     parser.add_argument(
+        "--table-format",
+        choices=("parquet", "iceberg"),
+        default="parquet",
+        help="iceberg: the trusted tables' Iceberg forms (Athena TBLPROPERTIES "
+        "('table_type'='ICEBERG'), Spark USING iceberg in glue_catalog) (default: parquet)",
+    )
+    parser.add_argument(
         "--projection-start",
         type=date.fromisoformat,
         default=DEFAULT_PROJECTION_START,
@@ -77,6 +84,7 @@ def run_ddl(args: argparse.Namespace, redactor: Redactor) -> int:
         root_url(settings.lake, args.engine),
         database=args.database,
         projection_start=args.projection_start,
+        table_format=args.table_format,
     )
     notes = (f"tmdb-lake ddl --engine {args.engine}: {', '.join(zones)}", *NOTES[args.engine])
     print(redactor.redact(script(args.engine, found, notes)), end="")

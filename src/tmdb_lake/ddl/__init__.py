@@ -21,6 +21,8 @@ from typing import Literal
 
 from tmdb_lake.ddl import athena, duckdb, spark
 from tmdb_lake.ddl.catalog import Zone, tables_of
+from tmdb_lake.errors import ConfigError
+from tmdb_lake.lake.layout import TableFormat
 
 DdlEngine = Literal["athena", "duckdb", "spark"]
 ENGINES: tuple[DdlEngine, ...] = ("athena", "duckdb", "spark")
@@ -36,15 +38,43 @@ def statements(
     *,
     database: str = DEFAULT_DATABASE,
     projection_start: date = DEFAULT_PROJECTION_START,
+    table_format: TableFormat = "parquet",
 ) -> list[str]:
-    """Give the CREATE statements (each a string, no trailing `;`) of every table of `zones`."""
-    tables = [table for zone in zones for table in tables_of(zone)]
+    """Give the CREATE statements (each a string, no trailing `;`) of every table of `zones`.
+
+    With `table_format="iceberg"` the trusted tables get their Iceberg forms (the other
+    zones are not Iceberg: raw is JSON, refined is Parquet).
+    """
+    iceberg = table_format == "iceberg" and "trusted" in zones
+    if iceberg and engine == "duckdb":
+        raise ConfigError(
+            "ddl --engine duckdb has no Iceberg form (a view needs the table's current "
+            "metadata file): use tmdb-lake query --table-format iceberg"
+        )
+    tables = [
+        table for zone in zones for table in tables_of(zone) if not (iceberg and zone == "trusted")
+    ]
     with_views = "refined" in zones
     if engine == "athena":
-        return athena.statements(tables, root_url, database, projection_start, with_views)
-    if engine == "spark":
-        return spark.statements(tables, root_url, database, with_views)
-    return duckdb.statements(tables, root_url, with_views)
+        found = athena.statements(tables, root_url, database, projection_start, with_views)
+    elif engine == "spark":
+        found = spark.statements(tables, root_url, database, with_views)
+    else:
+        found = duckdb.statements(tables, root_url, with_views)
+    return found + (iceberg_statements(engine, root_url, database) if iceberg else [])
+
+
+def iceberg_statements(engine: DdlEngine, root_url: str, database: str) -> list[str]:
+    """Give the trusted tables' Iceberg CREATE statements (Athena, or Spark's `glue_catalog`)."""
+    from tmdb_lake.iceberg.ddl import athena_create, spark_create
+    from tmdb_lake.lake.layout import TablesLayout
+    from tmdb_lake.trusted.tables import TABLES
+
+    layout = TablesLayout("trusted", table_format="iceberg")
+    where = {t.name: root_url + layout.table_prefix(t.name).rstrip("/") for t in TABLES}
+    if engine == "athena":
+        return [athena_create(t, database, where[t.name]) for t in TABLES]
+    return [spark_create(t, "glue_catalog", database, where[t.name]) for t in TABLES]
 
 
 def script(engine: DdlEngine, found: Sequence[str], notes: Sequence[str]) -> str:
