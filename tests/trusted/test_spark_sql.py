@@ -10,7 +10,6 @@ from botocore.validate import ParamValidator
 from tmdb_lake.errors import ConfigError
 from tmdb_lake.settings import TRANSFORM_GROUPS, EngineSettings, TransformSettings, load
 from tmdb_lake.trusted.glue_catalog import athena_ddl, table_input, table_location, zone_ddl
-from tmdb_lake.trusted.jobs import build_zone
 from tmdb_lake.trusted.session import query_lake
 from tmdb_lake.trusted.sources import SPECS
 from tmdb_lake.trusted.spark_reading import non_string, record_select, schema_ddl
