@@ -1,4 +1,7 @@
-"""Shared fixtures. S3: one SeaweedFS server for the whole session, a fresh bucket per test."""
+"""Shared fixtures. S3: one SeaweedFS server for the whole session, a fresh bucket per test.
+
+Spark: one local SparkSession for the whole session (`spark`), for every zone's tests.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +45,26 @@ def s3_bucket(s3_server: SeaweedS3) -> S3Bucket:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses the S3 server `s3`, so `-m "not s3"` runs without it."""
+    """Mark every test that uses the S3 server `s3`, and every one on Spark `spark`.
+
+    So `-m "not s3"` runs without the S3 server, `-m "not spark"` without a JVM.
+    """
     for item in items:
         if "s3_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.s3)
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One local SparkSession for the whole test session (a JVM takes 10 s or more to start).
+
+    Skips the test when pyspark is not installed (the `spark` extra).
+    """
+    pytest.importorskip("pyspark")
+    from tmdb_lake.trusted.spark_session import local_session
+
+    session = local_session(2, "1GB", tmp_path_factory.mktemp("spark-work"))
+    yield session
+    session.stop()

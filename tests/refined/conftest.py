@@ -68,11 +68,11 @@ def refine_settings(lake: Path, **changes: object) -> RefineSettings:
     base = {
         name: getattr(engine_settings(lake), name) for name in EngineSettings.__dataclass_fields__
     }
-    return RefineSettings(**base, **changes)  # type: ignore[arg-type]
+    return RefineSettings(**{**base, **changes})  # type: ignore[arg-type]
 
 
 def transform_settings(lake: Path, **changes: object) -> TransformSettings:
     base = {
         name: getattr(engine_settings(lake), name) for name in EngineSettings.__dataclass_fields__
     }
-    return TransformSettings(**base, **changes)  # type: ignore[arg-type]
+    return TransformSettings(**{**base, **changes})  # type: ignore[arg-type]

@@ -96,13 +96,3 @@ def raw_lake(raw_lake_template: Path, tmp_path: Path) -> Path:
     target = tmp_path / "lake"
     shutil.copytree(raw_lake_template, target)
     return target
-
-
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory):  # type: ignore[no-untyped-def]
-    """One local SparkSession for the whole test session (a JVM takes 10 s or more to start)."""
-    from tmdb_lake.trusted.spark_session import local_session
-
-    session = local_session(2, "1GB", tmp_path_factory.mktemp("spark-work"))
-    yield session
-    session.stop()

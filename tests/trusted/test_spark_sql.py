@@ -10,12 +10,11 @@ from botocore.validate import ParamValidator
 from tmdb_lake.errors import ConfigError
 from tmdb_lake.settings import TRANSFORM_GROUPS, EngineSettings, TransformSettings, load
 from tmdb_lake.trusted.glue_catalog import athena_ddl, table_input, table_location, zone_ddl
-from tmdb_lake.trusted.jobs import build_zone
 from tmdb_lake.trusted.session import query_lake
 from tmdb_lake.trusted.sources import SPECS
 from tmdb_lake.trusted.spark_reading import non_string, record_select, schema_ddl
 from tmdb_lake.trusted.spark_session import spark_memory
-from tmdb_lake.trusted.spark_sql import naive_timestamps, to_spark
+from tmdb_lake.trusted.spark_sql import naive_timestamps, spark_type, to_spark
 from tmdb_lake.trusted.tables import BY_NAME, TABLES
 from trusted.test_contract import every_sql  # type: ignore[import-not-found]
 
@@ -32,6 +31,12 @@ def test_duckdb_timestamps_are_spark_timestamp_ntz() -> None:
     assert "CAST(`_ingested_at` AS TIMESTAMP_NTZ)" in spark
     tree = sqlglot.parse_one("SELECT CAST(x AS TIMESTAMP)", read="duckdb")
     assert naive_timestamps(tree).sql(dialect="spark") == "SELECT CAST(x AS TIMESTAMP_NTZ)"
+
+
+def test_declared_column_types_have_their_spark_types() -> None:
+    assert [spark_type(t) for t in ("INTEGER", "VARCHAR", "TIMESTAMP", "INTEGER[]")] == [
+        "INT", "STRING", "TIMESTAMP_NTZ", "ARRAY<INT>",
+    ]  # fmt: skip
 
 
 def test_sql_sqlglot_cannot_read_is_a_config_error() -> None:
@@ -93,21 +98,11 @@ def test_athena_ddl_parses_and_glue_table_inputs_fit_the_glue_api() -> None:
         ]
 
 
-def test_the_refined_job_refines_on_duckdb_whatever_the_engine(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The Glue refined job runs with engine spark: it refines on DuckDB (an empty lake here)."""
-    settings = TransformSettings(lake=str(tmp_path), engine="spark", work_dir=tmp_path / "w")
-    done = build_zone("refined", settings, None)
-    assert done == {"zone": "refined", "built": [], "up_to_date": 0}
-
-
-def test_refine_and_query_on_spark_are_refused_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_query_on_spark_is_refused_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tmdb_lake.errors import ConfigError
-    from tmdb_lake.refined.session import refine_lake
     from tmdb_lake.settings import RefineSettings
     from tmdb_lake.trusted.session import query_lake
 
     settings = RefineSettings(lake=str(tmp_path), engine="spark", work_dir=tmp_path / "w")
-    with pytest.raises(ConfigError, match="refine runs on DuckDB"):
-        refine_lake(settings)
     with pytest.raises(ConfigError, match="query runs on DuckDB"):
         query_lake(settings, "SELECT 1")

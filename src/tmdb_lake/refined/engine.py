@@ -1,11 +1,12 @@
-"""The engine seam of the refined zone: what an engine (DuckDB today, Spark later) provides.
+"""The engine seam of the refined zone: what an engine (DuckDB or Spark) provides.
 
 The refined SQL (`tmdb_lake.refined.tables`) reads *source views*: the trusted tables of
 the dts being built (named after them, with `dt`), the previous build of each current table
 (`previous_<table>`), and the published dimensions a dated fact is checked against. An
 engine makes a view over exactly the Parquet files a manifest lists (`view_files`), runs
 the SQL and the checks, and writes Parquet; the build publishes through `Storage`, the same
-for every engine. `DuckDBEngine` (`tmdb_lake.trusted.duckdb_engine`) is one.
+for every engine. `DuckDBEngine` (`tmdb_lake.trusted.duckdb_engine`) and `SparkRelations`
+(`tmdb_lake.trusted.spark_engine`) are the two.
 """
 
 from __future__ import annotations

@@ -5,12 +5,18 @@ DuckDB is imported on first use (through `tmdb_lake.trusted.session`), as for `t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tmdb_lake.errors import ConfigError
 from tmdb_lake.refined.refine import RefineReport, refine
 from tmdb_lake.settings import EngineSettings, RefineSettings, TransformSettings
 from tmdb_lake.trusted.session import open_duckdb, query_lake, run_build, transform_lake
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from tmdb_lake.trusted.duckdb_engine import DuckDBEngine
+    from tmdb_lake.trusted.spark_engine import SparkRelations
 
 MOST_POPULAR = """
 SELECT title, release_year, round(popularity, 1) AS popularity, genres
@@ -20,14 +26,13 @@ LIMIT 5
 """
 
 
-def refine_lake(settings: RefineSettings) -> RefineReport:
+def refine_lake(settings: RefineSettings, spark: SparkSession | None = None) -> RefineReport:
     """Bring the lake's refined zone up to date with its trusted zone (or rebuild it).
 
-    The refined zone is built on DuckDB only: its SQL translates to Spark (a test holds
-    every statement to it), but no Spark engine implements its seam yet.
+    On DuckDB or on Spark (`--engine spark`; `spark`: run on this SparkSession, a Glue
+    job's or a notebook's, whatever the engine setting says): the same declarations, the
+    same files (a test holds both engines to the same refined zone, row for row).
     """
-    if settings.engine != "duckdb":
-        raise ConfigError("refine runs on DuckDB: --engine spark applies to transform")
     if settings.table_format != "parquet":
         raise ConfigError(
             "refine reads the trusted zone's Parquet tables: --table-format iceberg applies "
@@ -36,11 +41,22 @@ def refine_lake(settings: RefineSettings) -> RefineReport:
     return run_build(
         settings,
         "refine",
-        lambda: open_duckdb(settings),
+        lambda: open_refined_engine(settings, spark),
         lambda storage, engine, policy: refine(
             storage, engine, policy, full=settings.full, warn_only=settings.warn_only
         ),
     )
+
+
+def open_refined_engine(
+    settings: EngineSettings, spark: SparkSession | None = None
+) -> DuckDBEngine | SparkRelations:
+    """Open the engine the settings name (`spark`: this session, else the environment's)."""
+    if settings.engine == "spark" or spark is not None:
+        from tmdb_lake.trusted.spark_session import open_spark_engine
+
+        return open_spark_engine(settings, spark)
+    return open_duckdb(settings)
 
 
 def render(summary: dict[str, Any]) -> str:

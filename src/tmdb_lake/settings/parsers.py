@@ -168,7 +168,7 @@ def parse_mode(name: str, raw: str) -> RunMode:
 
 
 def parse_engine(name: str, raw: str) -> EngineName:
-    """Give a transform engine: duckdb or spark."""
+    """Give a build engine (transform, refine): duckdb or spark."""
     engines: dict[str, EngineName] = {"duckdb": "duckdb", "spark": "spark"}
     found = engines.get(raw.strip().lower())
     if found is None:

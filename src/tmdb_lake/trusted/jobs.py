@@ -6,8 +6,8 @@ tables are (re)registered in the Glue Data Catalog, and a failed data check fail
 job, so the Step Functions chain stops at that stage. `deploy/glue/*.py` and the
 transform image's handler call these.
 
-The refined zone is built on DuckDB in either job (its Spark engine is not written yet):
-the job's driver runs `refine` in-process on the lake, reading the trusted manifests.
+The refined zone is built on the job's own engine, as the trusted zone is: Spark (the
+Glue job's session) or DuckDB (the Lambda function), reading the trusted manifests.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def build_zone(
 ) -> dict[str, Any]:
     """Build one zone, register its tables, give the summary; `ChecksFailed` on a failed check."""
     if zone == "refined":
-        return build_refined(settings)
+        return build_refined(settings, spark)
     from tmdb_lake.trusted.quality import render
     from tmdb_lake.trusted.session import transform_lake
 
@@ -55,13 +55,11 @@ def build_zone(
     return {"zone": zone, "built": summary["built"], "up_to_date": summary["up_to_date"]}
 
 
-def build_refined(settings: TransformSettings) -> dict[str, Any]:
-    """Refine the lake on DuckDB (whatever the job's engine); `ChecksFailed` on a failed check."""
-    import dataclasses
-
+def build_refined(settings: TransformSettings, spark: Any = None) -> dict[str, Any]:
+    """Refine the lake on the job's engine (`spark`: this session); `ChecksFailed` on a failure."""
     from tmdb_lake.refined.session import refine_lake, render
 
-    report = refine_lake(dataclasses.replace(settings, engine="duckdb"))
+    report = refine_lake(settings, spark)
     summary = report.as_dict()
     log.warning("%s", render(summary))
     if report.failed:

@@ -177,7 +177,7 @@ def query_lake(
     from tmdb_lake.refined.query import create_refined_views, read_refined
 
     if settings.engine != "duckdb":
-        raise ConfigError("query runs on DuckDB: --engine spark applies to transform")
+        raise ConfigError("query runs on DuckDB: --engine spark applies to transform and refine")
     if as_of is not None and settings.table_format != "iceberg":
         raise ConfigError("--as-of reads Iceberg tables: add --table-format iceberg")
     iceberg = settings.table_format == "iceberg"

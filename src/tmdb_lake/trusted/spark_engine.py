@@ -5,9 +5,10 @@
 persisted DataFrames registered as temp views, SQL is the declarations' DuckDB SQL
 translated by `tmdb_lake.trusted.spark_sql.to_spark`, and Parquet files are written under
 the lake-relative prefix the build gives (zstd, `dt` only in the path; one file for a
-small table, about 256 MB of the cached relation per file for big ones). `SparkEngine`
-adds the trusted zone's raw reading (`tmdb_lake.trusted.spark_sources`). A later zone
-(refined) adds its own loader to `SparkRelations` the same way.
+small table, about 256 MB of the cached relation per file for big ones), and
+`view_files` makes a view over exactly the Parquet files a manifest lists (the refined
+zone's sources: `SparkRelations` is a `tmdb_lake.refined.engine.RefinedEngine`).
+`SparkEngine` adds the trusted zone's raw reading (`tmdb_lake.trusted.spark_sources`).
 
 Paths: the lake root is a URL Spark's file systems understand: `file:` paths for a local
 lake (tested here), `s3://bucket/prefix/` on Glue or EMR (EMRFS; not reachable from this
@@ -24,9 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tmdb_lake.errors import StorageError
-from tmdb_lake.trusted.contract import IntermediateModel
+from tmdb_lake.trusted.contract import Column, IntermediateModel
 from tmdb_lake.trusted.engine import RawInput, SourceAudit, WrittenFile, unique_shortcut
-from tmdb_lake.trusted.spark_sql import to_spark
+from tmdb_lake.trusted.spark_sql import spark_type, to_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -79,6 +80,34 @@ class SparkRelations:
     def materialize(self, name: str, sql: str) -> int:
         """Run DuckDB-dialect `sql`, translated, into relation `name`; give its rows."""
         return self.register(name, self.sql(sql))
+
+    def view_files(
+        self, name: str, columns: Sequence[Column], keys: Sequence[str], *, dated: bool
+    ) -> None:
+        """Make view `name` over exactly these Parquet files (lake keys), declared columns.
+
+        Each column is cast to its declared type (`spark_type`); `dated` tables get `dt`
+        (a DATE) from the `dt=YYYY-MM-DD` folder of each file's path. With no file, the
+        view is empty, with the declared columns and types. `reset` drops it.
+        """
+        from pyspark.sql import functions as F
+
+        kinds = [spark_type(c.type) for c in columns]
+        if not keys:
+            schema = ", ".join(f"`{c.name}` {k}" for c, k in zip(columns, kinds, strict=True))
+            self.view(name, self.spark.createDataFrame([], schema + (", dt DATE" if dated else "")))
+            return
+        try:
+            files = self.spark.read.parquet(*(self.url(key) for key in keys))
+        except Exception as exc:  # py4j wraps the JVM's I/O errors in its own types
+            raise StorageError(f"Spark could not read {name}'s files: {_one_line(exc)}") from None
+        selected = [
+            F.col(f"`{c.name}`").cast(k).alias(c.name) for c, k in zip(columns, kinds, strict=True)
+        ]
+        if dated:
+            folder = F.regexp_extract(F.col("_metadata.file_path"), r"/dt=(\d{4}-\d{2}-\d{2})/", 1)
+            selected.append(F.to_date(folder).alias("dt"))
+        self.view(name, files.select(*selected))
 
     def scalar(self, sql: str) -> int:
         """Give the single integer DuckDB-dialect `sql` selects."""

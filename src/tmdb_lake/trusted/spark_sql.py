@@ -37,6 +37,16 @@ def to_spark(sql: str) -> str:
         raise ConfigError(f"sqlglot cannot write a table's SQL for Spark: {exc}") from None
 
 
+@lru_cache(maxsize=64)
+def spark_type(duckdb_type: str) -> str:
+    """Give the Spark SQL type of a declared (DuckDB) column type: `INTEGER[]` -> `ARRAY<INT>`."""
+    try:
+        tree = exp.DataType.build(duckdb_type, dialect="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        raise ConfigError(f"sqlglot cannot parse a column type: {_first_line(exc)}") from None
+    return naive_timestamps(tree).sql(dialect="spark")
+
+
 def naive_timestamps(tree: exp.Expr) -> exp.Expr:
     """Make every DuckDB `TIMESTAMP` (no time zone) Spark's `TIMESTAMP_NTZ`."""
 
