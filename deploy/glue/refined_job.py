@@ -1,7 +1,7 @@
 """AWS Glue job: the refined zone (the dimensional model), on the job's SparkSession.
 
-A thin entry point, like trusted_job.py; until the installed tmdb-lake has the refined
-zone, the job says so and succeeds, so the chain can be deployed whole before it lands.
+A thin entry point, like trusted_job.py: `tmdb-lake refine` on the job's SparkSession,
+then the refined tables registered in the Glue database.
 """
 
 import sys

@@ -106,3 +106,30 @@ def test_query_on_spark_is_refused_in_one_line(tmp_path) -> None:  # type: ignor
     settings = RefineSettings(lake=str(tmp_path), engine="spark", work_dir=tmp_path / "w")
     with pytest.raises(ConfigError, match="query runs on DuckDB"):
         query_lake(settings, "SELECT 1")
+
+
+def test_the_refined_tables_are_registered_current_ones_without_partitions(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import boto3
+    from moto import mock_aws
+
+    from tmdb_lake.refined.tables import CURRENT, DATED
+    from tmdb_lake.trusted.jobs import register
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_GLUE"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        glue = boto3.client("glue")
+        glue.create_database(DatabaseInput={"Name": "tmdb"})
+        names = register("tmdb", "s3://my-lake/datalake", "refined")
+        assert sorted(names) == sorted(t.name for t in (*CURRENT, *DATED))
+        tables = {t["Name"]: t for t in glue.get_tables(DatabaseName="tmdb")["TableList"]}
+    movie = tables["dim_movie"]
+    assert movie["PartitionKeys"] == []
+    assert movie["StorageDescriptor"]["Location"] == (
+        "s3://my-lake/datalake/refined/TMDB/PARQUET/dim_movie/"
+    )
+    assert "projection.enabled" not in movie["Parameters"]
+    snapshot = tables["fact_title_snapshot"]
+    assert [k["Name"] for k in snapshot["PartitionKeys"]] == ["dt"]
+    assert snapshot["Parameters"]["projection.dt.type"] == "date"

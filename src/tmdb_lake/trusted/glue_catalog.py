@@ -92,14 +92,19 @@ def athena_ddl(table: Declared, location: str) -> str:
     )
 
 
-def table_input(table: Declared, location: str) -> dict[str, Any]:
-    """Give the Glue `TableInput` of one table at `location` (the same table as `athena_ddl`)."""
+def table_input(table: Declared, location: str, *, dated: bool = True) -> dict[str, Any]:
+    """Give the Glue `TableInput` of one table at `location` (the same table as `athena_ddl`).
+
+    An undated table (the refined zone's current tables) has no partition and no projection.
+    """
+    parameters = table_properties(location) if dated else {"classification": "parquet"}
+    partitions = [{"Name": "dt", "Type": "date", "Comment": "collection day"}] if dated else []
     return {
         "Name": table.name,
         "Description": table.description[:2048],
         "TableType": "EXTERNAL_TABLE",
-        "Parameters": {**table_properties(location), "EXTERNAL": "TRUE"},
-        "PartitionKeys": [{"Name": "dt", "Type": "date", "Comment": "collection day"}],
+        "Parameters": {**parameters, "EXTERNAL": "TRUE"},
+        "PartitionKeys": partitions,
         "StorageDescriptor": {
             "Columns": [
                 {"Name": c.name, "Type": column_type(c.type), "Comment": c.description[:255]}
@@ -112,12 +117,21 @@ def table_input(table: Declared, location: str) -> dict[str, Any]:
 
 
 def register_tables(
-    glue: Any, database: str, root: str, zone: str, tables: Iterable[Declared]
+    glue: Any,
+    database: str,
+    root: str,
+    zone: str,
+    tables: Iterable[Declared],
+    undated: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """Create or update each table in the Glue database (a boto3 Glue client); give names."""
+    """Create or update each table in the Glue database (a boto3 Glue client); give names.
+
+    `undated`: the names of tables without `dt` partitions.
+    """
     done: list[str] = []
     for table in tables:
-        body = table_input(table, table_location(root, zone, table.name))
+        location = table_location(root, zone, table.name)
+        body = table_input(table, location, dated=table.name not in undated)
         try:
             glue.update_table(DatabaseName=database, TableInput=body)
         except glue.exceptions.EntityNotFoundException:

@@ -23,7 +23,7 @@ from tmdb_lake.errors import TmdbLakeError
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from tmdb_lake.settings import TransformSettings
+    from tmdb_lake.settings import RefineSettings, TransformSettings
 
 Zone = Literal["trusted", "refined"]
 log = logging.getLogger("tmdb_lake.jobs")
@@ -38,7 +38,7 @@ def build_zone(
 ) -> dict[str, Any]:
     """Build one zone, register its tables, give the summary; `ChecksFailed` on a failed check."""
     if zone == "refined":
-        return build_refined(settings, spark)
+        return build_refined(settings, glue_database, spark)
     from tmdb_lake.trusted.quality import render
     from tmdb_lake.trusted.session import transform_lake
 
@@ -55,13 +55,20 @@ def build_zone(
     return {"zone": zone, "built": summary["built"], "up_to_date": summary["up_to_date"]}
 
 
-def build_refined(settings: TransformSettings, spark: Any = None) -> dict[str, Any]:
-    """Refine the lake on the job's engine (`spark`: this session); `ChecksFailed` on a failure."""
+def build_refined(
+    settings: RefineSettings, glue_database: str | None, spark: Any = None
+) -> dict[str, Any]:
+    """Refine the lake on the job's engine (`spark`: this session), register its tables.
+
+    `ChecksFailed` on a failed check.
+    """
     from tmdb_lake.refined.session import refine_lake, render
 
     report = refine_lake(settings, spark)
     summary = report.as_dict()
     log.warning("%s", render(summary))
+    if glue_database:
+        register(glue_database, settings.lake, "refined")
     if report.failed:
         checks = [f"{c.table}: {c.check}" for u in report.failed for c in u.failed_checks]
         raise ChecksFailed(f"checks failed on {summary['failed']}: {'; '.join(checks)}")
@@ -74,9 +81,16 @@ def register(database: str, lake: str, zone: Zone) -> list[str]:
 
     from tmdb_lake.trusted.glue_catalog import register_tables
     from tmdb_lake.trusted.spark_session import lake_root_url
+
+    root, glue = lake_root_url(lake), boto3.client("glue")
+    if zone == "refined":
+        from tmdb_lake.refined.tables import CURRENT, DATED
+
+        undated = frozenset(t.name for t in CURRENT)
+        return register_tables(glue, database, root, zone, (*CURRENT, *DATED), undated)
     from tmdb_lake.trusted.tables import TABLES
 
-    return register_tables(boto3.client("glue"), database, lake_root_url(lake), zone, TABLES)
+    return register_tables(glue, database, root, zone, TABLES)
 
 
 def glue_job(zone: Zone, argv: Sequence[str], spark: SparkSession) -> dict[str, Any]:
@@ -108,8 +122,17 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """
     import os
 
-    from tmdb_lake.settings import TRANSFORM_GROUPS, TransformSettings, load
+    from tmdb_lake.settings import (
+        REFINE_GROUPS,
+        TRANSFORM_GROUPS,
+        RefineSettings,
+        TransformSettings,
+        load,
+    )
 
-    zone: Zone = "refined" if event.get("zone") == "refined" else "trusted"
+    database = os.environ.get("TMDB_LAKE_GLUE_DATABASE")
+    if event.get("zone") == "refined":  # its own options: TMDB_LAKE_REFINE_FULL, ...
+        refine = load(RefineSettings, REFINE_GROUPS, {}, os.environ)
+        return build_refined(refine, database)
     settings = load(TransformSettings, TRANSFORM_GROUPS, {}, os.environ)
-    return build_zone(zone, settings, os.environ.get("TMDB_LAKE_GLUE_DATABASE"))
+    return build_zone("trusted", settings, database)
