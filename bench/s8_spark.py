@@ -1,11 +1,11 @@
-"""Bench S8 (issue 14): the trusted zone on DuckDB and on Spark local[2], same raw day.
+"""Bench S8 (issue 14): the trusted and refined zones on DuckDB and on Spark local[2].
 
 One raw day of N movie details (S5's generator: credits, keywords, release dates) and M
-discover records, then `tmdb-lake transform` with `--engine duckdb` and with
-`--engine spark --threads 2` (a local SparkSession: JVM start included), each on its own
-copy of the lake. Wall, CPU and peak RSS of the whole process tree (the JVM is a child of
-the CLI's Python), sampled every 50 ms (bench/s5_trusted.measure). The two trusted
-zones are then compared (rows per table) so a fast wrong answer cannot pass.
+discover records, then `tmdb-lake transform` and `tmdb-lake refine` with `--engine duckdb`
+and with `--engine spark --threads 2` (a local SparkSession: JVM start included), each on
+its own copy of the lake. Wall, CPU and peak RSS of the whole process tree (the JVM is a
+child of the CLI's Python), sampled every 50 ms (bench/s5_trusted.measure). The zones
+are then compared (rows per table) so a fast wrong answer cannot pass.
 
     python bench/s8_spark.py                          # the issue's sizes: 100,000 + 1,000,000
     python bench/s8_spark.py --details 5000 --discover 50000 --out bench/out/s8
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -82,13 +83,22 @@ def write_discover(root: Path, records: int, run_id: str) -> None:
     (root / key).write_bytes(manifest.to_json())
 
 
-def transform(lake: Path, engine: str, work: Path) -> dict[str, Any]:
-    command = [sys.executable, "-m", "tmdb_lake.cli", "transform", "--lake", str(lake)]
-    command += ["--engine", engine, "--threads", "2", "--work-dir", str(work), "--json"]
-    command += ["--memory-limit", "3GB" if engine == "spark" else "1GB"]
-    result = s5.measure(command, env={"PYTHONPATH": str(s5.ROOT / "src")})
+def build(command: str, lake: Path, engine: str, work: Path) -> dict[str, Any]:
+    """Run `transform` or `refine` on one engine, measured; give the figures and rows per table."""
+    argv = [sys.executable, "-m", "tmdb_lake.cli", command, "--lake", str(lake)]
+    argv += ["--engine", engine, "--threads", "2", "--work-dir", str(work), "--json"]
+    argv += ["--memory-limit", "3GB" if engine == "spark" else "1GB"]
+    result = s5.measure(argv, env={"PYTHONPATH": str(s5.ROOT / "src")})
     summary = json.loads(result.pop("stdout")) if result["exit"] == 0 else {}
-    result["tables"] = summary.get("days", [{}])[0].get("tables", {}) if summary else {}
+    if command == "transform":
+        result["tables"] = summary.get("days", [{}])[0].get("tables", {}) if summary else {}
+    else:
+        units = [summary.get("current") or {}, *summary.get("days", [])] if summary else []
+        result["tables"] = {
+            f"{u.get('unit')}:{name}": rows
+            for u in units
+            for name, rows in u.get("tables", {}).items()
+        }
     return result
 
 
@@ -103,23 +113,28 @@ def main() -> None:
     catalog = max(args.details, args.discover)
     s5.generate(raw, args.details, "jsonl", "movie_details", "20240501T063000Z-bench0d1", catalog)
     write_discover(raw, args.discover, "20240501T053000Z-bench0d2")
-    runs: dict[str, Any] = {}
+    runs: dict[str, dict[str, Any]] = {"transform": {}, "refine": {}}
     for engine in ("duckdb", "spark"):
         lake = args.out / engine
         shutil.copytree(raw, lake)
-        runs[engine] = transform(lake, engine, args.out / f"work-{engine}")
-        print(engine, {k: v for k, v in runs[engine].items() if k != "tables"}, flush=True)
-    same = runs["duckdb"]["tables"] == runs["spark"]["tables"] and runs["spark"]["tables"]
-    duck, spark = runs["duckdb"], runs["spark"]
-    ratios = {
-        key: round(spark[key] / duck[key], 1) if duck[key] else None
-        for key in ("wall_s", "cpu_s", "peak_rss_mb")
-    }
+        for command in ("transform", "refine"):
+            done = build(command, lake, engine, args.out / f"work-{engine}")
+            runs[command][engine] = done
+            print(command, engine, {k: v for k, v in done.items() if k != "tables"}, flush=True)
+    same, ratios = {}, {}
+    for command, by_engine in runs.items():
+        duck, spark = by_engine["duckdb"], by_engine["spark"]
+        same[command] = bool(duck["tables"] == spark["tables"] and spark["tables"])
+        ratios[command] = {
+            key: round(spark[key] / duck[key], 1) if duck[key] else None
+            for key in ("wall_s", "cpu_s", "peak_rss_mb")
+        }
     result = {
         "details": args.details,
         "discover": args.discover,
         "raw_mb": round(sum(p.stat().st_size for p in raw.rglob("*.jsonl")) / 2**20, 1),
-        "same_rows_per_table": bool(same),
+        "load_average": list(os.getloadavg()),
+        "same_rows_per_table": same,
         "runs": runs,
         "spark_over_duckdb": ratios,
     }
