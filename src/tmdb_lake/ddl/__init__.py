@@ -17,13 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from tmdb_lake.ddl import athena, duckdb, spark
-from tmdb_lake.ddl.catalog import Zone, tables_of
 from tmdb_lake.errors import ConfigError
-from tmdb_lake.lake.layout import TableFormat
 
+if TYPE_CHECKING:
+    from tmdb_lake.lake.layout import TableFormat
+
+# The generators (athena, duckdb, spark, catalog) import sqlglot and every declaration:
+# they are imported when statements are asked for, never by `tmdb-lake ingest`, whose
+# command line builds every command's flags (these names) at start-up.
+Zone = Literal["raw", "trusted", "refined"]
 DdlEngine = Literal["athena", "duckdb", "spark"]
 ENGINES: tuple[DdlEngine, ...] = ("athena", "duckdb", "spark")
 ZONES: tuple[Zone, ...] = ("raw", "trusted", "refined")
@@ -45,6 +49,9 @@ def statements(
     With `table_format="iceberg"` the trusted tables get their Iceberg forms (the other
     zones are not Iceberg: raw is JSON, refined is Parquet).
     """
+    from tmdb_lake.ddl import athena, duckdb, spark
+    from tmdb_lake.ddl.catalog import tables_of
+
     iceberg = table_format == "iceberg" and "trusted" in zones
     if iceberg and engine == "duckdb":
         raise ConfigError(

@@ -18,12 +18,12 @@ from typing import Any, Literal
 
 import sqlglot
 
+from tmdb_lake.ddl import Zone
 from tmdb_lake.lake.layout import LakeLayout, TablesLayout
 from tmdb_lake.refined.tables import TABLES as REFINED_TABLES
 from tmdb_lake.trusted.sources import KNOWN, SPECS, RawSpec, SourceName
 from tmdb_lake.trusted.tables import TABLES as TRUSTED_TABLES
 
-Zone = Literal["raw", "trusted", "refined"]
 Partitioning = Literal["none", "dt", "ymd"]
 """No partitions; hive `dt=YYYY-MM-DD` folders; the raw zone's `YYYY/MM/DD` folders."""
 
