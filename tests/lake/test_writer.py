@@ -154,7 +154,10 @@ def test_resume_after_crash_is_exactly_once(tmp_path: Path):
     assert staged_ids(storage, resumed) == list(range(1, 141))
     staged = run(storage.list(staging().shard_prefix("movies", "movie-start-end")))
     assert len(staged) == len(resumed.checkpoint.parts)  # the stray part is gone
-    assert [p.ids for p in resumed.checkpoint.parts] == [
+    assert all(p.ids == [] for p in resumed.checkpoint.parts)  # finished: kept in storage only
+    key = staging("a2", ("a1", "a2")).checkpoint_key(resumed.checkpoint.shard_id)
+    stored = ShardCheckpoint.from_json(run(storage.get(key)) or b"{}", key)
+    assert [p.ids for p in stored.parts] == [
         list(range(1, 41)),
         list(range(41, 81)),
         list(range(81, 121)),

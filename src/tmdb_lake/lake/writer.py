@@ -181,6 +181,11 @@ class ShardWriter:
             await self._flush(next_unit=max(next_unit, self.checkpoint.next_unit), done=True)
         self.checkpoint.done = True
         await self.save()
+        # The commit reads the ids back from the stored checkpoint (`read_checkpoints`), so
+        # a finished shard's copy in memory drops them: a catalog run kept one int per
+        # title alive until the end of its collection (S4: 1.7x the peak RSS at 1M ids).
+        for part in self.checkpoint.parts:
+            part.ids = []
         return self.checkpoint
 
     async def save(self) -> None:
