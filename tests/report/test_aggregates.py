@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,26 @@ def test_runs_from_manifests_intents_staging_and_leases(tmp_path: Path) -> None:
     assert summary["r1"]["rate_limited"] == 2 and summary["r1"]["retries"] == 3
     assert [summary[r]["status"] for r in ("r2", "r3", "r4", "r6")] == [
         "superseded", "resumed", "failed", "running"]  # fmt: skip
+
+
+def test_runs_of_a_day_are_in_commit_order_not_run_id_order(tmp_path: Path) -> None:
+    # Two runs started in the same second: their ids tie on time and sort by a random suffix.
+    first = manifest("20240502T060000Z-ffff", D2, {"movies": 50}, superseded_by="x")
+    later = manifest("20240502T060000Z-0000", D2, {"movies": 60})
+    later = replace(later, datasets={"movies": replace(later.datasets["movies"],
+                                                       lease_generation=2)})  # fmt: skip
+    unfinished = RunRecord("20240502-discover-aa", "20240502T050000Z-aaaa", D2, "",
+                           ("movies",), ("t1",))  # fmt: skip
+    for m in (first, later):
+        put(tmp_path, LAYOUT.manifest_key(D2, m.run_id), m.to_json())
+    put(tmp_path, LAYOUT.run_record_key(unfinished.run_key), unfinished.to_json())
+
+    rows, _ = asyncio.run(RunsReader(open_storage(str(tmp_path))).rows())
+    order = [first.run_id, later.run_id, unfinished.run_id]
+    assert [r.run_id for r in rows] == order
+    assert [(r["run_id"], r["status"]) for r in per_run(rows)] == list(
+        zip(order, ["superseded", "ok", "failed"], strict=True)
+    )
 
 
 def trusted_manifest(dt: date, report_key: str | None) -> TrustedManifest:

@@ -232,7 +232,8 @@ class RawSnapshot:
         return self.content.files
 
 
-def _order(manifest: RunManifest, dataset: str) -> tuple[int, str, str]:
+def commit_order(manifest: RunManifest, dataset: str) -> tuple[int, str, str]:
+    """Give the key that orders a day's commits of `dataset`, oldest first (see above)."""
     return (manifest.datasets[dataset].lease_generation, manifest.finished_at, manifest.run_id)
 
 
@@ -243,7 +244,7 @@ def newest_of(
     current = [(key, m) for key, m in manifests if m.is_current_for(dataset)]
     if not current:
         return None
-    return max(current, key=lambda pair: _order(pair[1], dataset))
+    return max(current, key=lambda pair: commit_order(pair[1], dataset))
 
 
 def current_snapshots(manifests: Iterable[tuple[str, RunManifest]]) -> list[RawSnapshot]:

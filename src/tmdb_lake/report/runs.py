@@ -14,6 +14,7 @@ expired, else `failed` (the next run with the same parameters resumes it).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,13 +25,14 @@ from tmdb_lake.concurrency import gather_all
 from tmdb_lake.lake.commit import CommitIntent
 from tmdb_lake.lake.layout import LakeLayout
 from tmdb_lake.lake.lease import LeaseRecord
-from tmdb_lake.lake.manifest import ManifestReader, RunManifest
+from tmdb_lake.lake.manifest import ManifestReader, RunManifest, commit_order
 from tmdb_lake.lake.staging import RunRecord
 from tmdb_lake.lake.storage import Storage
 
 Status = Literal["ok", "resumed", "superseded", "failed", "running"]
 STATUSES: tuple[Status, ...] = ("ok", "resumed", "superseded", "failed", "running")
 READ_CONCURRENCY = 16
+UNCOMMITTED = sys.maxsize
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class RunRow:
     key: str
     """The lake file that shows it: the manifest, the commit intent or the run record."""
     note: str = ""
+    order: tuple[int, str, str] = (UNCOMMITTED, "", "")
+    """Its place among the day's commits (`commit_order`); runs without a manifest last."""
 
 
 def _seconds(started: str, finished: str) -> float | None:
@@ -92,6 +96,7 @@ def manifest_rows(key: str, manifest: RunManifest) -> list[RunRow]:
                 seconds=_seconds(manifest.started_at, manifest.finished_at),
                 key=key,
                 note=note,
+                order=commit_order(manifest, name),
             )
         )
     return rows
@@ -202,7 +207,7 @@ class RunsReader:
         return await gather_all((self.storage.get(key) for key in keys), limit=READ_CONCURRENCY)
 
     async def rows(self) -> tuple[list[RunRow], list[tuple[str, RunManifest]]]:
-        """Give every run row, oldest day first, and the manifests read for them."""
+        """Give every run row, oldest day first, then in commit order, and the manifests."""
         committed = await self.committed()
         rows = [row for key, manifest in committed for row in manifest_rows(key, manifest)]
         now = time.time()
@@ -211,8 +216,8 @@ class RunsReader:
             records = run.records or {}
             rows += [
                 RunRow(run.day, name, run.run_id, run.mode, status, records.get(name), None,
-                       None, None, None, run.key, run.note)
+                       None, None, None, run.key, run.note, (UNCOMMITTED, "", run.run_id))
                 for name in run.datasets
             ]  # fmt: skip
-        rows.sort(key=lambda r: (r.day, r.dataset, r.run_id))
+        rows.sort(key=lambda r: (r.day, r.dataset, r.order))
         return rows, committed

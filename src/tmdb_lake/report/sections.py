@@ -59,7 +59,9 @@ def per_run(rows: Sequence[RunRow]) -> list[dict[str, Any]]:
                 "seconds": first.seconds, "key": first.key,
             }
         )  # fmt: skip
-    return sorted(found, key=lambda r: (r["day"], r["run_id"]))
+    # Commit order, not run id: two runs started in the same second have ids that tie on time.
+    order = {run_id: max(r.order for r in mine) for run_id, mine in runs.items()}
+    return sorted(found, key=lambda r: (r["day"], order[r["run_id"]]))
 
 
 def runs_section(rows: Sequence[RunRow], link: LinkTo) -> Section:
