@@ -131,22 +131,18 @@ def test_publish_copies_then_writes_the_manifest_once(tmp_path: Path) -> None:
     )
 
 
+def one_part_intent(
+    run_key: str, run_id: str, final: str, generation: int, staged: str
+) -> CommitIntent:
+    """Give the intent of a commit of one staged part of `movies`, published as `final`."""
+    items = publish_items([("movies", StagedPart(staged, 1, 10))], LAYOUT, DAY, run_id, "json")
+    return CommitIntent(run_key, manifest(run_id, [final], generation), tuple(items))
+
+
 def test_publish_of_a_commit_whose_parts_are_gone_fails_for_a_roll_back(tmp_path: Path) -> None:
     storage = LocalStorage(tmp_path)
     final = LAYOUT.data_key("movies", DAY, "r1", 1, "json")
-    item_intent = CommitIntent(
-        "k",
-        manifest("r1", [final], 1),
-        tuple(
-            publish_items(
-                [("movies", StagedPart("raw/TMDB/_staging/k/r1/gone.json", 1, 10))],
-                LAYOUT,
-                DAY,
-                "r1",
-                "json",
-            )
-        ),
-    )
+    item_intent = one_part_intent("k", "r1", final, 1, "raw/TMDB/_staging/k/r1/gone.json")
     with pytest.raises(StorageError, match="copy"):
         run(publish(storage, LAYOUT, item_intent, fence=no_fence))
     assert run(storage.get(LAYOUT.manifest_key(DAY, "r1"))) is None
@@ -180,19 +176,7 @@ def test_settle_leaves_one_current_manifest_and_one_snapshot_in_the_folder(
 def test_settle_keeps_the_files_of_a_commit_in_flight(tmp_path: Path) -> None:
     storage = LocalStorage(tmp_path)
     copying = LAYOUT.data_key("movies", DAY, "r3", 1, "json")
-    in_flight = CommitIntent(
-        "k3",
-        manifest("r3", [copying], 3),
-        tuple(
-            publish_items(
-                [("movies", StagedPart("raw/TMDB/_staging/k3/r3/p.json", 1, 10))],
-                LAYOUT,
-                DAY,
-                "r3",
-                "json",
-            )
-        ),
-    )
+    in_flight = one_part_intent("k3", "r3", copying, 3, "raw/TMDB/_staging/k3/r3/p.json")
     run(storage.put(copying, b"[]"))
     deleted = run(settle(storage, LAYOUT, "movies", DAY, fence=no_fence, in_flight=[in_flight]))
     assert deleted == [] and run(storage.get(copying)) == b"[]"
