@@ -21,16 +21,22 @@ sampled every 50 ms; `measure` from bench/s5_trusted.py):
 
     python bench/s7_refined.py --titles 1000000 --days 30 --work bench/out/s7
     python bench/s7_refined.py --quick          # 20,000 titles, 5 days: a smoke run
+
+`--table-format iceberg` (issue 15) publishes the same generated tables as Iceberg tables
+(the lake's `sql` catalog), through tmdb-lake's own sink as `transform --table-format
+iceberg` would, and runs `refine --table-format iceberg` on them.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
 import sys
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -149,11 +155,8 @@ def typed_select(table: str, expressions: dict[str, str], source: str) -> str:
     return f"SELECT {columns} FROM {source}"
 
 
-def write_dt(db: duckdb.DuckDBPyConnection, lake: Path, k: int, movies: int, series: int) -> None:
-    """Write every trusted table of the k-th dt, then its manifest."""
-    dt = FIRST_DAY + timedelta(days=k)
-    layout = TablesLayout()
-    build_id = f"{dt:%Y%m%d}T060000Z-bench{k:03d}"
+def generate_dt(db: duckdb.DuckDBPyConnection, k: int, movies: int, series: int) -> None:
+    """Make every trusted table of the k-th dt a temporary table named after it."""
     first = k == 0
     kinds = (
         "'details'"
@@ -161,7 +164,7 @@ def write_dt(db: duckdb.DuckDBPyConnection, lake: Path, k: int, movies: int, ser
         else f"CASE WHEN hash(id, {k}, 'c') % 100 < {CHANGED_PERCENT} THEN 'changes' "
         "ELSE 'discover' END"
     )
-    files: dict[str, TableFiles] = {}
+    made: set[str] = set()
     for media, title, count, key in (
         ("movie", "movie", movies, "movie_id"),
         ("tv", "series", series, "series_id"),
@@ -175,7 +178,7 @@ def write_dt(db: duckdb.DuckDBPyConnection, lake: Path, k: int, movies: int, ser
             f"CREATE OR REPLACE TEMP TABLE {title} AS "
             + typed_select(title, title_columns(media, k), "ids")
         )
-        files[title] = _copy(db, lake, layout, title, dt, build_id)
+        made.add(title)
         genre = {key: "id", "genre_id": "g", **LINEAGE}
         db.execute(
             f"CREATE OR REPLACE TEMP TABLE {title}_genre AS "
@@ -183,7 +186,7 @@ def write_dt(db: duckdb.DuckDBPyConnection, lake: Path, k: int, movies: int, ser
                 f"{title}_genre", genre, f"(SELECT id, UNNEST(genre_ids) AS g FROM {title})"
             )
         )
-        files[f"{title}_genre"] = _copy(db, lake, layout, f"{title}_genre", dt, build_id)
+        made.add(f"{title}_genre")
     db.execute(
         "CREATE OR REPLACE TEMP TABLE genre AS "
         + typed_select(
@@ -193,9 +196,9 @@ def write_dt(db: duckdb.DuckDBPyConnection, lake: Path, k: int, movies: int, ser
             "SELECT 'tv', range FROM range(1, 17))",
         )
     )
-    files["genre"] = _copy(db, lake, layout, "genre", dt, build_id)
+    made.add("genre")
     for table in TABLES:
-        if table.name in files:
+        if table.name in made:
             continue
         title = "series" if table.name.startswith("series") else "movie"
         key = "series_id" if title == "series" else "movie_id"
@@ -209,8 +212,17 @@ def write_dt(db: duckdb.DuckDBPyConnection, lake: Path, k: int, movies: int, ser
             f"CREATE OR REPLACE TEMP TABLE {table.name} AS "
             + typed_select(table.name, expressions, source)
         )
-        files[table.name] = _copy(db, lake, layout, table.name, dt, build_id)
-    manifest = TrustedManifest(
+
+
+def dt_of(k: int) -> tuple[date, str]:
+    """Give the k-th dt and the build id its trusted tables are published under."""
+    dt = FIRST_DAY + timedelta(days=k)
+    return dt, f"{dt:%Y%m%d}T060000Z-bench{k:03d}"
+
+
+def draft(dt: date, build_id: str, files: dict[str, TableFiles]) -> TrustedManifest:
+    """Give a generated dt's manifest, as `transform` would write it (no raw inputs)."""
+    return TrustedManifest(
         dt=dt,
         build_id=build_id,
         built_at=f"{dt.isoformat()}T07:00:00+00:00",
@@ -220,9 +232,16 @@ def write_dt(db: duckdb.DuckDBPyConnection, lake: Path, k: int, movies: int, ser
         tables=files,
         cleanup_pending=False,
     )
+
+
+def publish_parquet(db: duckdb.DuckDBPyConnection, lake: Path, k: int) -> None:
+    """Write the k-th dt's tables as the trusted zone's Parquet files, then its manifest."""
+    dt, build_id = dt_of(k)
+    layout = TablesLayout()
+    files = {t.name: _copy(db, lake, layout, t.name, dt, build_id) for t in TABLES}
     path = lake / layout.manifest_key(dt)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(manifest.to_json())
+    path.write_bytes(draft(dt, build_id, files).to_json())
 
 
 def _copy(
@@ -240,12 +259,49 @@ def _copy(
     return TableFiles(int(rows[0]) if rows else 0, ((key, int(rows[0]) if rows else 0),))
 
 
-def refine(lake: Path, work: Path) -> dict[str, Any]:
+class IcebergTrusted:
+    """The generated trusted zone as Iceberg tables (the lake's `sql` catalog), published
+    through tmdb-lake's own sink (one overwrite snapshot per table and dt, under the dt's
+    lease, then the dt's manifest), exactly as `transform --table-format iceberg` does.
+    """
+
+    def __init__(self, lake: Path, work: Path) -> None:
+        from tmdb_lake.lake.lease import Holder
+        from tmdb_lake.lake.storage import open_storage
+        from tmdb_lake.settings import TransformSettings
+        from tmdb_lake.trusted.lease import LeasePolicy
+        from tmdb_lake.trusted.session import open_duckdb, open_sink
+
+        settings = TransformSettings(
+            lake=str(lake), table_format="iceberg", work_dir=work / "generate", memory_limit="2GB"
+        )
+        self.engine = open_duckdb(settings)
+        self.db = self.engine.db
+        self.sink = open_sink(settings, "trusted")
+        self.storage = open_storage(str(lake))
+        self.policy = LeasePolicy(Holder("bench", "bench-s7", "bench"))
+
+    def publish(self, k: int) -> None:
+        """Publish the k-th dt's tables (the engine's temporary tables) as snapshots."""
+        asyncio.run(self._publish(*dt_of(k)))
+
+    async def _publish(self, dt: date, build_id: str) -> None:
+        from tmdb_lake.lake.lease import Partition
+        from tmdb_lake.trusted.lease import LEASED_DATASET, dt_lease
+
+        async with dt_lease(self.storage, self.sink.layout, dt, self.policy) as lease:
+            await self.sink.begin(self.storage, dt, build_id, TABLES)
+            written = self.sink.write(self.engine, dt, build_id, TABLES)
+            generation = lease.generations[Partition(LEASED_DATASET, dt)]
+            manifest = replace(draft(dt, build_id, {}), lease_generation=generation)
+            await self.sink.publish(self.storage, lease, manifest, written, TABLES)
+
+
+def refine(lake: Path, work: Path, table_format: str) -> dict[str, Any]:
     """Run `tmdb-lake refine --json` as a subprocess, measured."""
     env = {"PYTHONPATH": str(ROOT / "src"), "TMDB_LAKE_WORK_DIR": str(work / ".tmdb-lake")}
-    result = measure(
-        [sys.executable, "-m", "tmdb_lake.cli", "refine", "--lake", str(lake), "--json"], env
-    )
+    command = [sys.executable, "-m", "tmdb_lake.cli", "refine", "--lake", str(lake), "--json"]
+    result = measure([*command, "--table-format", table_format], env)
     if result["exit"] != 0:
         raise SystemExit(f"refine failed: {result['stderr_tail'][-1500:]}")
     summary = json.loads(result.pop("stdout"))
@@ -264,6 +320,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "bench/out/s7")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results-s7.json")
     parser.add_argument("--quick", action="store_true", help="20,000 titles, 5 days")
+    parser.add_argument(
+        "--table-format",
+        choices=("parquet", "iceberg"),
+        default="parquet",
+        help="the trusted and refined tables as Parquet folders or Iceberg tables",
+    )
     args = parser.parse_args()
     if args.quick:
         args.titles, args.days = 20_000, 5
@@ -272,22 +334,31 @@ def main() -> None:
     lake.mkdir(parents=True)
     movies = args.titles * 4 // 5
     series = args.titles - movies
-    db = duckdb.connect(
+    iceberg = IcebergTrusted(lake, args.work) if args.table_format == "iceberg" else None
+    db = iceberg.db if iceberg else duckdb.connect(
         config={
             "memory_limit": "2GB",
             "preserve_insertion_order": False,
             "temp_directory": str(args.work / "generate-tmp"),
         }
-    )
+    )  # fmt: skip
+
+    def write_dt(k: int) -> None:
+        generate_dt(db, k, movies, series)
+        if iceberg:
+            iceberg.publish(k)
+        else:
+            publish_parquet(db, lake, k)
+
     started = time.monotonic()
     for k in range(args.days):
-        write_dt(db, lake, k, movies, series)
+        write_dt(k)
         print(f"trusted dt {k + 1}/{args.days} written ({time.monotonic() - started:.0f} s)")
     generated = time.monotonic() - started
-    full = refine(lake, args.work)
+    full = refine(lake, args.work, args.table_format)
     print(f"full build: {full['wall_s']} s wall, {full['cpu_s']} s CPU, {full['peak_rss_mb']} MB")
-    write_dt(db, lake, args.days, movies, series)
-    incremental = refine(lake, args.work)
+    write_dt(args.days)
+    incremental = refine(lake, args.work, args.table_format)
     print(
         f"incremental day: {incremental['wall_s']} s wall, {incremental['cpu_s']} s CPU, "
         f"{incremental['peak_rss_mb']} MB"
@@ -299,6 +370,7 @@ def main() -> None:
         "series": series,
         "days": args.days,
         "changed_percent": CHANGED_PERCENT,
+        "table_format": args.table_format,
         "trusted_parquet_mb": round(size / 2**20, 1),
         "generate_s": round(generated, 1),
         "cores": os.cpu_count(),
