@@ -159,7 +159,7 @@ def scan_select(
     """Give a SELECT of the declared columns (+ `dt`) of a table at one snapshot.
 
     A column the snapshot's schema does not have yet reads as NULL; `where` filters rows
-    (DuckDB prunes the partitions a `dt` filter excludes).
+    (a `dt` filter lets DuckDB skip the data files of other partitions).
     """
     names = [c.name for c in declaration.columns] + ([PARTITION_COLUMN] if dated else [])
     known = {f.name for f in schema_at(table, snapshot_id).fields}
