@@ -83,9 +83,9 @@ def snapshots(lake: Path) -> dict[str, list[Any]]:
     return {name: sorted(s, key=lambda s: s.sequence_number) for name, s in found.items()}
 
 
-def unreachable_data_files(lake: Path, table: str) -> list[str]:
+def unreachable_data_files(lake: Path, table: str, namespace: str = NAMESPACE) -> list[str]:
     """Data files under the table's folder that no snapshot references."""
-    found = catalog(lake).load_table((NAMESPACE, table))
+    found = catalog(lake).load_table((namespace, table))
     referenced: set[str] = set()
     for snapshot in found.metadata.snapshots:
         for manifest in snapshot.manifests(found.io):
@@ -95,3 +95,43 @@ def unreachable_data_files(lake: Path, table: str) -> list[str]:
             }
     stored = {str(p.resolve()) for p in Path(found.location()).glob("data/**/*.parquet")}
     return sorted(stored - referenced)
+
+
+# -- the refined zone ------------------------------------------------------------------------
+
+REFINED_NAMESPACE = "tmdb_refined"
+
+
+def refined_columns(table: str) -> list[str]:
+    from tmdb_lake.refined.tables import BY_NAME
+
+    declared = BY_NAME[table]
+    return [c.name for c in declared.columns] + (["dt"] if declared.dated else [])
+
+
+def refined_parquet_rows(lake: Path, table: str) -> list[tuple[Any, ...]]:
+    """Every row of a Parquet refined table through its manifests (`dt` from the manifest)."""
+    from refined.expected import refined  # type: ignore[import-not-found]
+
+    names = refined_columns(table)
+    return canonical([tuple(row[c] for c in names) for row in refined(lake, table)])
+
+
+def refined_pyiceberg_rows(
+    lake: Path, table: str, snapshot_id: int | None = None
+) -> list[tuple[Any, ...]]:
+    """Every row of a refined Iceberg table read by pyiceberg, now or at a snapshot."""
+    found = catalog(lake).load_table((REFINED_NAMESPACE, table))
+    scan = found.scan(snapshot_id=snapshot_id) if snapshot_id else found.scan()
+    names = refined_columns(table)
+    return canonical([tuple(row.get(c) for c in names) for row in scan.to_arrow().to_pylist()])
+
+
+def refined_snapshots(lake: Path) -> dict[str, list[Any]]:
+    """Every refined table's snapshots, oldest first."""
+    from tmdb_lake.refined.tables import TABLES as REFINED
+
+    cat = catalog(lake)
+    tables = {t.name: cat.load_table((REFINED_NAMESPACE, t.name)) for t in REFINED}
+    found = {name: table.metadata.snapshots for name, table in tables.items()}
+    return {name: sorted(s, key=lambda s: s.sequence_number) for name, s in found.items()}

@@ -60,21 +60,33 @@ def test_spark_creates_the_same_tables_with_the_same_properties() -> None:
     assert properties(statement)["write.parquet.compression-codec"] == "zstd"
 
 
-def test_ddl_prints_the_trusted_tables_iceberg_forms_beside_the_other_zones() -> None:
+def test_ddl_prints_the_iceberg_forms_of_both_zones_of_tables() -> None:
     import pytest
 
     from tmdb_lake.ddl import statements
     from tmdb_lake.errors import ConfigError
+    from tmdb_lake.refined.tables import TABLES as REFINED
+    from tmdb_lake.refined.tables import VIEWS
 
     root = "s3://my-lake/datalake/"
-    found = statements("athena", ("trusted", "refined"), root, table_format="iceberg")
+    found = statements("athena", ("raw", "trusted", "refined"), root, table_format="iceberg")
     iceberg = [s for s in found if "'table_type'='ICEBERG'" in s]
-    assert len(iceberg) == len(TABLES)
+    assert len(iceberg) == len(TABLES) + len(REFINED)
     assert f"LOCATION '{LOCATION.format('movie')}'" in next(s for s in iceberg if "`movie`" in s)
     parquet = [s for s in found if "STORED AS PARQUET" in s]
-    assert parquet and all("/refined/TMDB/PARQUET/" in s for s in parquet)  # refined stays
-    spark = statements("spark", ("trusted",), root, table_format="iceberg")
-    assert sum("USING iceberg" in s for s in spark) == len(TABLES)
+    assert parquet == []  # the raw zone is JSON, the others Iceberg
+    for statement in sqlglot.parse(";".join(iceberg), read="athena"):
+        assert isinstance(statement, exp.Create)
+        name = statement.this.this.name
+        if name in {t.name for t in REFINED}:
+            dated = name == "fact_title_snapshot"
+            assert (statement.find(exp.PartitionedByProperty) is not None) == dated, name
+            location = f"s3://my-lake/datalake/refined/TMDB/ICEBERG/{name}"
+            assert statement.find(exp.LocationProperty).this.name == location
+    views = [s for s in found if "CREATE OR REPLACE VIEW" in s]
+    assert len(views) == len(VIEWS) and found[-len(VIEWS) :] == views  # after every table
+    spark = statements("spark", ("trusted", "refined"), root, table_format="iceberg")
+    assert sum("USING iceberg" in s for s in spark) == len(TABLES) + len(REFINED)
     assert not any("USING parquet" in s for s in spark)
     with pytest.raises(ConfigError, match="no Iceberg form"):
         statements("duckdb", ("trusted",), root, table_format="iceberg")

@@ -12,7 +12,7 @@ import pytest
 
 import tmdb_lake.trusted.build as build_module
 from iceberg.icelake import catalog, duckdb_connection  # type: ignore[import-not-found]
-from tmdb_lake.iceberg.reading import AsOf, create_views
+from tmdb_lake.iceberg.reading import AsOf, ViewGroup, create_views
 from tmdb_lake.lake.lease import Holder
 from tmdb_lake.run import open_lake
 from tmdb_lake.settings import EngineSettings, TransformSettings
@@ -92,7 +92,8 @@ def test_a_new_column_evolves_the_table_in_place(
     engine, sink = open_engine(settings), open_sink(settings, "trusted")
     try:
         at = AsOf(snapshot_id=old_snapshot)
-        create_views(engine, sink.catalog, sink.namespace, tables, sink.config.s3, at)
+        groups = [ViewGroup(sink.namespace, tables)]
+        create_views(engine, sink.catalog, groups, sink.config.s3, at)
         _, rows = engine.query("SELECT count(*), count(title_length) FROM movie")
     finally:
         engine.close()

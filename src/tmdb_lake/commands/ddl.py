@@ -46,7 +46,7 @@ def _add_ddl_flags(parser: argparse.ArgumentParser) -> None:
         "--table-format",
         choices=("parquet", "iceberg"),
         default="parquet",
-        help="iceberg: the trusted tables' Iceberg forms (Athena TBLPROPERTIES "
+        help="iceberg: the trusted and refined tables' Iceberg forms (Athena TBLPROPERTIES "
         "('table_type'='ICEBERG'), Spark USING iceberg in glue_catalog) (default: parquet)",
     )
     parser.add_argument(

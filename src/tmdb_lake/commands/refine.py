@@ -32,9 +32,10 @@ def run_refine(args: argparse.Namespace, redactor: Redactor) -> int:
 REFINE = Command(
     name="refine",
     help="build the refined zone (dimensions, bridges, facts) from the trusted zone",
-    description="Build refined/TMDB/PARQUET/<table>/ from the trusted zone's manifests: "
-    "incremental by default (the trusted days not reflected yet are merged in; a rebuilt "
-    "trusted day rebuilds the current tables), --full rebuilds everything.",
+    description="Build refined/TMDB/PARQUET/<table>/ from the trusted zone's manifests "
+    "(--table-format iceberg: the refined Iceberg tables from the trusted Iceberg tables, "
+    "DuckDB only): incremental by default (the trusted days not reflected yet are merged "
+    "in; a rebuilt trusted day rebuilds the current tables), --full rebuilds everything.",
     settings=RefineSettings,
     groups=REFINE_GROUPS,
     run=run_refine,

@@ -46,21 +46,22 @@ def statements(
 ) -> list[str]:
     """Give the CREATE statements (each a string, no trailing `;`) of every table of `zones`.
 
-    With `table_format="iceberg"` the trusted tables get their Iceberg forms (the other
-    zones are not Iceberg: raw is JSON, refined is Parquet).
+    With `table_format="iceberg"` the trusted and refined tables get their Iceberg forms
+    (the raw zone is JSON either way); the analyst views come after every table.
     """
     from tmdb_lake.ddl import athena, duckdb, spark
     from tmdb_lake.ddl.catalog import tables_of
+    from tmdb_lake.refined.tables import VIEWS
 
-    iceberg = table_format == "iceberg" and "trusted" in zones
+    iceberg: list[Zone] = []
+    if table_format == "iceberg":
+        iceberg = [zone for zone in zones if zone in ("trusted", "refined")]
     if iceberg and engine == "duckdb":
         raise ConfigError(
             "ddl --engine duckdb has no Iceberg form (a view needs the table's current "
             "metadata file): use tmdb-lake query --table-format iceberg"
         )
-    tables = [
-        table for zone in zones for table in tables_of(zone) if not (iceberg and zone == "trusted")
-    ]
+    tables = [table for zone in zones if zone not in iceberg for table in tables_of(zone)]
     with_views = "refined" in zones
     if engine == "athena":
         found = athena.statements(tables, root_url, database, projection_start, with_views)
@@ -68,20 +69,35 @@ def statements(
         found = spark.statements(tables, root_url, database, with_views)
     else:
         found = duckdb.statements(tables, root_url, with_views)
-    return found + (iceberg_statements(engine, root_url, database) if iceberg else [])
+    views = len(VIEWS) if with_views else 0
+    split = len(found) - views
+    return found[:split] + iceberg_statements(engine, root_url, database, iceberg) + found[split:]
 
 
-def iceberg_statements(engine: DdlEngine, root_url: str, database: str) -> list[str]:
-    """Give the trusted tables' Iceberg CREATE statements (Athena, or Spark's `glue_catalog`)."""
+def iceberg_statements(
+    engine: DdlEngine, root_url: str, database: str, zones: Sequence[Zone]
+) -> list[str]:
+    """Give the Iceberg CREATE statements of the zones' tables (Athena, Spark's `glue_catalog`).
+
+    Trusted tables and `fact_title_snapshot` are partitioned by `dt`; the refined current
+    tables are not.
+    """
     from tmdb_lake.iceberg.ddl import athena_create, spark_create
     from tmdb_lake.lake.layout import TablesLayout
-    from tmdb_lake.trusted.tables import TABLES
+    from tmdb_lake.refined.tables import TABLES as REFINED
+    from tmdb_lake.trusted.tables import TABLES as TRUSTED
 
-    layout = TablesLayout("trusted", table_format="iceberg")
-    where = {t.name: root_url + layout.table_prefix(t.name).rstrip("/") for t in TABLES}
-    if engine == "athena":
-        return [athena_create(t, database, where[t.name]) for t in TABLES]
-    return [spark_create(t, "glue_catalog", database, where[t.name]) for t in TABLES]
+    found: list[str] = []
+    for zone in zones:
+        layout = TablesLayout(zone, table_format="iceberg")
+        for table in TRUSTED if zone == "trusted" else REFINED:
+            dated = getattr(table, "dated", True)
+            where = root_url + layout.table_prefix(table.name).rstrip("/")
+            if engine == "athena":
+                found.append(athena_create(table, database, where, dated=dated))
+            else:
+                found.append(spark_create(table, "glue_catalog", database, where, dated=dated))
+    return found
 
 
 def script(engine: DdlEngine, found: Sequence[str], notes: Sequence[str]) -> str:

@@ -84,8 +84,12 @@ def replace(
     dt: dt_module.date | None,
     new_files: Sequence[DataFile],
     properties: dict[str, str],
+    zone: str = "trusted",
 ) -> int:
-    """Replace a partition's (or the table's) files in one snapshot; give its id."""
+    """Replace a partition's (or the table's) files in one snapshot; give its id.
+
+    `zone` names the build for the crash tests' failpoint (`trusted/faults.py`).
+    """
     from pyiceberg.table.snapshots import Operation
 
     old = live_files(table, dt)
@@ -102,7 +106,7 @@ def replace(
         for data_file in new_files:
             snapshot.append_data_file(data_file)
         snapshot_id = snapshot.snapshot_id
-    crash_point("iceberg-prepared")  # manifests and manifest list written, pointer not moved
+    crash_point("iceberg-prepared", zone)  # manifests and manifest list written, pointer not moved
     transaction.commit_transaction()
     return snapshot_id
 

@@ -20,8 +20,8 @@ Snapshots older than `maintain`'s retention are gone, and so is time travel to t
 from __future__ import annotations
 
 import datetime as dt_module
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tmdb_lake.errors import ConfigError
@@ -104,40 +104,72 @@ def snapshots_as_of(tables: dict[str, Table], as_of: AsOf | None) -> dict[str, i
     return chosen
 
 
+@dataclass(frozen=True)
+class ViewGroup:
+    """Tables of one namespace to read as views: dated (with `dt`) or not.
+
+    `pinned` names the snapshot to read a table at when no `--as-of` is given (the refined
+    current tables: the snapshots their manifest names, so that they are read together
+    as one build); a table not pinned, or whose pinned snapshot is gone, is read now.
+    """
+
+    namespace: str
+    declarations: Sequence[TableLike]
+    dated: bool = True
+    pinned: Mapping[str, int] = field(default_factory=dict)
+
+
 def create_views(
     engine: DuckDBEngine,
     catalog: Catalog,
-    namespace: str,
-    declarations: Sequence[TableLike],
+    groups: Sequence[ViewGroup],
     s3: S3Options,
     as_of: AsOf | None = None,
-    *,
-    dated: bool = True,
 ) -> dict[str, int | None]:
-    """Create one view per declared table over its Iceberg table; give the snapshots read."""
+    """Create one view per declared table over its Iceberg table; give the snapshots read.
+
+    A snapshot id in `as_of` is looked for in every group's tables (names are unique
+    across zones), and the others are read as of its commit.
+    """
     load_extension(engine.db, "avro", "reading Iceberg tables")
     load_extension(engine.db, "iceberg", "reading Iceberg tables")
-    tables = load_tables(catalog, namespace, [d.name for d in declarations])
+    tables: dict[str, Table] = {}
+    for group in groups:
+        tables |= load_tables(catalog, group.namespace, [d.name for d in group.declarations])
     chosen = snapshots_as_of(tables, as_of)
-    for declaration in declarations:
-        table = tables.get(declaration.name)
-        snapshot = chosen.get(declaration.name)
-        names = [c.name for c in declaration.columns] + ([PARTITION_COLUMN] if dated else [])
-        if table is None or snapshot is None:
-            body = empty_select(declaration, dated)
-        else:
-            allow_s3(engine, table.location(), s3)
-            known = {field.name for field in schema_at(table, snapshot).fields}
-            columns = ", ".join(
-                f'"{n}"' if n in known else f'CAST(NULL AS {_type(declaration, n)}) AS "{n}"'
-                for n in names
-            )
-            body = (
-                f"SELECT {columns} FROM iceberg_scan({literal(table.metadata_location)}, "
-                f"snapshot_from_id => {snapshot})"
-            )
-        engine.db.execute(f'CREATE OR REPLACE VIEW "{declaration.name}" AS {body}')
+    for group in groups:
+        for name, snapshot_id in group.pinned.items():
+            if as_of is None and name in tables and tables[name].snapshot_by_id(snapshot_id):
+                chosen[name] = snapshot_id
+        for declaration in group.declarations:
+            table = tables.get(declaration.name)
+            snapshot = chosen.get(declaration.name)
+            if table is None or snapshot is None:
+                body = empty_select(declaration, group.dated)
+            else:
+                allow_s3(engine, table.location(), s3)
+                body = scan_select(table, snapshot, declaration, group.dated)
+            engine.db.execute(f'CREATE OR REPLACE VIEW "{declaration.name}" AS {body}')
     return chosen
+
+
+def scan_select(
+    table: Table, snapshot_id: int, declaration: TableLike, dated: bool, where: str = ""
+) -> str:
+    """Give a SELECT of the declared columns (+ `dt`) of a table at one snapshot.
+
+    A column the snapshot's schema does not have yet reads as NULL; `where` filters rows
+    (a `dt` filter lets DuckDB skip the data files of other partitions).
+    """
+    names = [c.name for c in declaration.columns] + ([PARTITION_COLUMN] if dated else [])
+    known = {f.name for f in schema_at(table, snapshot_id).fields}
+    columns = ", ".join(
+        f'"{n}"' if n in known else f'CAST(NULL AS {_type(declaration, n)}) AS "{n}"' for n in names
+    )
+    return (
+        f"SELECT {columns} FROM iceberg_scan({literal(table.metadata_location)}, "
+        f"snapshot_from_id => {snapshot_id})" + (f" WHERE {where}" if where else "")
+    )
 
 
 def schema_at(table: Table, snapshot_id: int) -> Schema:

@@ -19,6 +19,11 @@ no snapshot). The dt's manifest is written after every table's commit, so a buil
 stopped part-way is stale and rebuilt by the next transform. Iceberg readers see each
 table switch atomically; the 16 tables of a dt switch one after the other, within the
 time of their commits (Iceberg has no multi-table commit in these catalogs).
+
+The refined zone publishes through the same sink (`refined/build.py`): each dt of its
+dated facts as above, and its current (undated, unpartitioned) tables with `dt` None: the
+intent is `ICEBERG/_commits/current.json`, the folders `<table location>/data/<build_id>/`,
+each table replaced whole in one snapshot, then `ICEBERG/_manifests/current.json`.
 """
 
 from __future__ import annotations
@@ -40,10 +45,16 @@ from tmdb_lake.iceberg.files import (
     list_folder,
     write_data_files,
 )
-from tmdb_lake.iceberg.schema import TableLike, ensure_table, field_ids_option
+from tmdb_lake.iceberg.schema import (
+    PARTITION_COLUMN,
+    TableLike,
+    ensure_table,
+    field_ids_option,
+)
 from tmdb_lake.lake.layout import TablesLayout
 from tmdb_lake.lake.lease import LeaseSet
 from tmdb_lake.lake.storage import Storage
+from tmdb_lake.refined.engine import RefinedEngine
 from tmdb_lake.trusted.duckdb_engine import DuckDBEngine
 from tmdb_lake.trusted.engine import Engine
 from tmdb_lake.trusted.faults import crash_point
@@ -74,6 +85,10 @@ class IcebergSink:
         """Give the zone's namespace in the catalog."""
         return self.config.namespace(self.layout.zone)
 
+    def zone(self, zone: str) -> IcebergSink:
+        """Give the sink of another zone's tables, in the same catalog."""
+        return IcebergSink(self.catalog, self.config, TablesLayout(zone, table_format="iceberg"))
+
     def table(self, declaration: TableLike, *, dated: bool = True) -> Table:
         """Give the catalog's table for a declaration (created or evolved on first use)."""
         found = self._tables.get(declaration.name)
@@ -90,27 +105,32 @@ class IcebergSink:
         """Drop the cached tables (a new contract, another process's commits)."""
         self._tables.clear()
 
-    def folder(self, table: Table, dt: dt_module.date, build_id: str) -> str:
-        """Give the folder one build writes a dt of a table to."""
+    def folder(self, table: Table, dt: dt_module.date | None, build_id: str) -> str:
+        """Give the folder one build writes a dt of a table (or an undated table) to."""
         return f"{table.location().rstrip('/')}/{self.layout.iceberg_data_folder(dt, build_id)}"
 
     async def begin(
         self,
         storage: Storage,
-        dt: dt_module.date,
+        dt: dt_module.date | None,
         build_id: str,
         tables: Sequence[TableLike],
     ) -> None:
-        """Heal a crashed build of `dt`, then record this build's folders (under the lease)."""
+        """Heal a crashed build of `dt`, then record this build's folders (under the lease).
+
+        `dt` None: the zone's undated tables (the refined current tables), unpartitioned.
+        """
         await self.heal(storage, dt)
-        folders = {t.name: self.folder(self.table(t), dt, build_id) for t in tables}
-        intent = {"dt": dt.isoformat(), "build_id": build_id, "folders": folders}
+        dated = dt is not None
+        folders = {t.name: self.folder(self.table(t, dated=dated), dt, build_id) for t in tables}
+        day = dt.isoformat() if dt is not None else None
+        intent = {"dt": day, "build_id": build_id, "folders": folders}
         await storage.put(self.layout.commit_key(dt), orjson.dumps(intent))
 
     def write(
         self,
-        engine: Engine,
-        dt: dt_module.date,
+        engine: Engine | RefinedEngine,
+        dt: dt_module.date | None,
         build_id: str,
         tables: Sequence[TableLike],
     ) -> dict[str, list[str]]:
@@ -122,12 +142,11 @@ class IcebergSink:
             )
         written: dict[str, list[str]] = {}
         for declaration in tables:
-            table = self.table(declaration)
-            if table.location() not in self._reachable:
-                allow_s3(engine, table.location(), self.config.s3)
-                self._reachable.add(table.location())
+            table = self.table(declaration, dated=dt is not None)
+            self.reachable(engine, table)
             names = [c.name for c in declaration.columns]
-            field_ids = field_ids_option(table.schema(), [*names, "dt"])
+            with_dt = [*names, PARTITION_COLUMN] if dt is not None else names
+            field_ids = field_ids_option(table.schema(), with_dt)
             written[declaration.name] = write_data_files(
                 engine,
                 declaration.name,
@@ -139,6 +158,12 @@ class IcebergSink:
             )
         return written
 
+    def reachable(self, engine: DuckDBEngine, table: Table) -> None:
+        """Let DuckDB read and write the table's bucket (once per location; no-op locally)."""
+        if table.location() not in self._reachable:
+            allow_s3(engine, table.location(), self.config.s3)
+            self._reachable.add(table.location())
+
     async def publish(
         self,
         storage: Storage,
@@ -147,9 +172,12 @@ class IcebergSink:
         written: dict[str, list[str]],
         tables: Sequence[TableLike],
     ) -> TrustedManifest:
-        """Commit one snapshot per table, then the dt's manifest; give the manifest."""
-        # a trusted dt: Iceberg tables are dated (a None dt would replace whole tables)
-        assert draft.dt is not None
+        """Commit one snapshot per table, then the dt's manifest; give the manifest.
+
+        A dated build replaces each table's `dt` partition; an undated one (`draft.dt`
+        None) each whole table.
+        """
+        zone = self.layout.zone
         content: dict[str, TableFiles] = {}
         snapshots: dict[str, int] = {}
         for declaration in tables:
@@ -157,8 +185,8 @@ class IcebergSink:
             await lease.verify()  # a transform paused past its lease must not publish
             new = data_files(table, written[declaration.name])
             properties = {BUILD_PROPERTY: draft.build_id}
-            snapshots[declaration.name] = replace(table, draft.dt, new, properties)
-            crash_point("iceberg-committed")
+            snapshots[declaration.name] = replace(table, draft.dt, new, properties, zone)
+            crash_point("iceberg-committed", zone)
             files = tuple((f.file_path, f.record_count) for f in new)
             content[declaration.name] = TableFiles(sum(r for _, r in files), files)
         manifest = dataclasses.replace(
@@ -169,7 +197,7 @@ class IcebergSink:
         )
         await lease.verify()
         await storage.put(self.layout.manifest_key(draft.dt), manifest.to_json())
-        crash_point("committed")
+        crash_point("committed", zone)
         await storage.delete([self.layout.commit_key(draft.dt)])
         return manifest
 
@@ -189,7 +217,13 @@ class IcebergSink:
             "snapshots": snapshots,
         }
 
-    async def heal(self, storage: Storage, dt: dt_module.date) -> bool:
+    def snapshots(self, manifest: TrustedManifest | None) -> dict[str, int]:
+        """Give the snapshot of each table a manifest of this sink's names (else none)."""
+        if manifest is None or not self.built(manifest):
+            return {}
+        return {str(k): int(v) for k, v in manifest.extra.get("snapshots", {}).items()}
+
+    async def heal(self, storage: Storage, dt: dt_module.date | None) -> bool:
         """Remove the uncommitted folders a crashed build of `dt` left; tell if there was one.
 
         Call it under the dt's lease. A table's folder is kept when the table's current
@@ -228,11 +262,13 @@ class IcebergSink:
                 folders.setdefault(name, []).append(folder)
         return folders
 
-    async def intents(self, storage: Storage) -> list[dt_module.date]:
-        """Give the dts whose build intent is still there (a build in flight, or crashed)."""
-        found = []
+    async def intents(self, storage: Storage) -> list[dt_module.date | None]:
+        """Give the dts (None: the undated tables) whose build intent is still there."""
+        found: list[dt_module.date | None] = []
         for key in await storage.list(self.layout.commit_prefix()):
             name = key.rpartition("/")[2]
-            if name.startswith("dt=") and name.endswith(".json"):
+            if name == "current.json":
+                found.append(None)
+            elif name.startswith("dt=") and name.endswith(".json"):
                 found.append(dt_module.date.fromisoformat(name[3:-5]))
         return found

@@ -37,8 +37,11 @@ folder (when the catalog lets tmdb-lake choose the location: `sql`, `glue`):
 ```
 <zone>/TMDB/ICEBERG/<table>/data/dt=YYYY-MM-DD/<build_id>/<table>_<n>.parquet   data (zstd)
 <zone>/TMDB/ICEBERG/<table>/metadata/...                                       Iceberg metadata
+<zone>/TMDB/ICEBERG/<table>/data/<build_id>/<table>_<n>.parquet   an undated table's data
 <zone>/TMDB/ICEBERG/_manifests/dt=YYYY-MM-DD.json          one per dt (the build's state)
+<zone>/TMDB/ICEBERG/_manifests/current.json                the undated tables' (refined)
 <zone>/TMDB/ICEBERG/_commits/dt=YYYY-MM-DD.json            a dt's build in flight (its folders)
+<zone>/TMDB/ICEBERG/_commits/current.json                  the undated tables' build in flight
 _catalog/iceberg.db                                        the `sql` catalog of a local lake
 ```
 
@@ -293,17 +296,19 @@ class TablesLayout:
         return f"{self.root}_manifests/"
 
     @staticmethod
-    def iceberg_data_folder(dt: date, build_id: str) -> str:
-        """Give the folder, under an Iceberg table's location, of one build of a dt."""
-        return f"data/dt={dt.isoformat()}/{_segment(build_id, 'build id')}/"
+    def iceberg_data_folder(dt: date | None, build_id: str) -> str:
+        """Give the folder, under an Iceberg table's location, of one build of a dt (or whole)."""
+        build = _segment(build_id, "build id")
+        return f"data/{build}/" if dt is None else f"data/dt={dt.isoformat()}/{build}/"
 
     def commit_prefix(self) -> str:
-        """Give the folder of the Iceberg builds in flight (one intent per dt)."""
+        """Give the folder of the Iceberg builds in flight (one intent per dt, or `current`)."""
         return f"{self.root}ICEBERG/_commits/"
 
-    def commit_key(self, dt: date) -> str:
-        """Give the key of a dt's Iceberg build intent: the folders it is writing."""
-        return f"{self.commit_prefix()}dt={dt.isoformat()}.json"
+    def commit_key(self, dt: date | None) -> str:
+        """Give the key of a dt's (or the undated tables') Iceberg build intent: its folders."""
+        name = "current" if dt is None else f"dt={dt.isoformat()}"
+        return f"{self.commit_prefix()}{name}.json"
 
     def manifest_key(self, dt: date | None) -> str:
         """Give the key of one dt's manifest (or the undated tables'): their commit point."""

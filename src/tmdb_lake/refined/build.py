@@ -6,6 +6,11 @@ manifests list), builds every table of the unit, and runs their checks (a failed
 publishes nothing, unless `warn_only`); the tables are staged, then published
 (`tmdb_lake.trusted.build.publish`: copies under new names, the manifest put as the commit
 point, cleanup).
+
+With an Iceberg sink (`refine --table-format iceberg`) the source views are Iceberg scans
+(`tmdb_lake.refined.iceberg`), and the sink publishes instead of staging: its intent first,
+then each table's files written into the table, one snapshot per table (a dt's partition,
+or a current table whole), then the unit's manifest (`tmdb_lake.iceberg.sink`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tmdb_lake import __version__
 from tmdb_lake.lake.layout import TablesLayout
@@ -26,21 +31,42 @@ from tmdb_lake.refined.tables import CONTRACT_ID
 from tmdb_lake.trusted.build import new_build_id, publish, stage
 from tmdb_lake.trusted.checks import CheckResult, failed, run_checks
 from tmdb_lake.trusted.contract import Column, TrustedTable
+from tmdb_lake.trusted.engine import WrittenFile
 from tmdb_lake.trusted.faults import crash_point
 from tmdb_lake.trusted.manifest import TablesManifest
+
+if TYPE_CHECKING:
+    from tmdb_lake.iceberg.sink import IcebergSink
 
 Status = Literal["built", "built-with-warnings", "failed", "up-to-date"]
 ZONE = "refined"
 
 
+class UnitView(Protocol):
+    """A view a unit's SQL reads, made in the unit's engine before the build."""
+
+    @property
+    def name(self) -> str:
+        """The view's name (a trusted table's, `previous_<table>`, a dimension's)."""
+        ...
+
+    def create(self, engine: RefinedEngine) -> None:
+        """Make the view in the engine (`engine.reset()` drops it)."""
+        ...
+
+
 @dataclass(frozen=True)
 class SourceView:
-    """A view a unit's SQL reads: exactly these files, with these columns."""
+    """A view a unit's SQL reads: exactly these Parquet files, with these columns."""
 
     name: str
     columns: tuple[Column, ...]
     keys: tuple[str, ...]
     dated: bool
+
+    def create(self, engine: RefinedEngine) -> None:
+        """Make the view over the files (`dt` from their path when dated)."""
+        engine.view_files(self.name, self.columns, self.keys, dated=self.dated)
 
 
 @dataclass(frozen=True)
@@ -50,7 +76,7 @@ class Unit:
     dt: date | None
     partition: Partition
     tables: tuple[TrustedTable, ...]
-    views: tuple[SourceView, ...]
+    views: tuple[UnitView, ...]
     inputs: tuple[dict[str, Any], ...]
     """The trusted builds it reads (dt, build_id, manifest_key): its state."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -96,15 +122,24 @@ async def build_unit(
     *,
     warn_only: bool,
     report_key: str,
+    sink: IcebergSink | None = None,
 ) -> UnitReport:
-    """Build, check and publish every table of one unit (its lease held by the caller)."""
+    """Build, check and publish every table of one unit (its lease held by the caller).
+
+    With a `sink` the tables are published as Iceberg snapshots (`layout` is the sink's).
+    """
     started = time.monotonic()
     report = UnitReport(unit.label, "built", extra=dict(unit.extra))
-    await storage.delete(await storage.list(layout.staging_prefix(unit.dt)))
     build_id = new_build_id()
+    if sink is not None:
+        await sink.begin(storage, unit.dt, build_id, unit.tables)
+    else:
+        await storage.delete(await storage.list(layout.staging_prefix(unit.dt)))
+    written: dict[str, list[WrittenFile]] = {}
+    in_tables: dict[str, list[str]] = {}
     try:
         for view in unit.views:
-            engine.view_files(view.name, view.columns, view.keys, dated=view.dated)
+            view.create(engine)
         crash_point("loaded", ZONE)
         for table in unit.tables:
             report.tables[table.name] = engine.materialize(table.name, table.typed_sql())
@@ -113,8 +148,13 @@ async def build_unit(
             report.status = "built-with-warnings" if warn_only else "failed"
             if not warn_only:
                 report.seconds = time.monotonic() - started
+                if sink is not None:
+                    await sink.heal(storage, unit.dt)
                 return report
-        written = stage(engine, layout, unit.dt, build_id, [t.name for t in unit.tables])
+        if sink is not None:
+            in_tables = sink.write(engine, unit.dt, build_id, unit.tables)
+        else:
+            written = stage(engine, layout, unit.dt, build_id, [t.name for t in unit.tables])
         crash_point("staged", ZONE)
     finally:
         engine.reset()
@@ -132,7 +172,10 @@ async def build_unit(
         version=__version__,
         extra=dict(unit.extra),
     )
-    await publish(storage, layout, lease, draft, written)
+    if sink is not None:
+        await sink.publish(storage, lease, draft, in_tables, unit.tables)
+    else:
+        await publish(storage, layout, lease, draft, written)
     report.seconds = time.monotonic() - started
     return report
 

@@ -1,9 +1,10 @@
 """`refine`: bring the refined zone up to date with the trusted zone. Engine-agnostic.
 
-The trusted zone is read only through its manifests (`tables.<t>.files` of each dt). In
-order:
+The trusted zone is read only through its manifests (`tables.<t>.files` of each dt, or
+the snapshots an Iceberg build recorded). In order:
 
-1. cleanups a crash left after a commit point are finished;
+1. cleanups a crash left after a commit point are finished (Iceberg: a crashed build's
+   uncommitted files are removed);
 2. the **current tables** (dimensions, bridges, `fact_credit`, `fact_release`, `dim_date`),
    under the undated lease `current/all`: planned again under the lease
    (`tmdb_lake.refined.state`), built in full or merged with the trusted dts they do not
@@ -14,6 +15,11 @@ order:
 
 The current tables go first, so that a new day's titles are in the dimensions before its
 snapshot rows are published.
+
+The same for both table formats (`tmdb_lake.refined.formats`): Parquet folders read and
+published through manifests, or Iceberg tables (`--table-format iceberg`: the trusted
+zone's Iceberg tables read, the refined tables published as Iceberg snapshots, each zone's
+manifests under `ICEBERG/_manifests/`).
 """
 
 from __future__ import annotations
@@ -26,10 +32,16 @@ from typing import Any
 import orjson
 
 from tmdb_lake.lake.layout import TablesLayout
-from tmdb_lake.lake.lease import LeaseSet, Partition
+from tmdb_lake.lake.lease import LeaseSet
 from tmdb_lake.lake.storage import Storage
-from tmdb_lake.refined.build import Unit, UnitReport, build_unit, files_of, table_views
+from tmdb_lake.refined.build import Unit, UnitReport, build_unit
 from tmdb_lake.refined.engine import RefinedEngine
+from tmdb_lake.refined.formats import (
+    CURRENT_PARTITION,
+    ParquetTables,
+    TableFormat,
+    partition_of,
+)
 from tmdb_lake.refined.state import (
     CurrentPlan,
     dated_is_current,
@@ -40,16 +52,15 @@ from tmdb_lake.refined.state import (
 from tmdb_lake.refined.tables import CURRENT, DATED, SOURCES
 from tmdb_lake.refined.tables.calendar import DIM_DATE
 from tmdb_lake.refined.tables.titles import DIM_MOVIE, DIM_SERIES
-from tmdb_lake.trusted.build import finish_pending, new_build_id
-from tmdb_lake.trusted.lease import LEASED_DATASET, LeasePolicy, held
+from tmdb_lake.trusted.build import new_build_id
+from tmdb_lake.trusted.lease import LeasePolicy, held
 from tmdb_lake.trusted.manifest import TablesManifest
 from tmdb_lake.trusted.tables import BY_NAME as TRUSTED
 from tmdb_lake.trusted.transform import read_trusted_manifests
 
-CURRENT_PARTITION = Partition("current", None)
-"""The lease of the current tables: `refined/TMDB/_leases/current/all/`."""
 REFINED = TablesLayout(zone="refined")
 TRUSTED_LAYOUT = TablesLayout()
+PARQUET = ParquetTables()
 
 
 @dataclass
@@ -89,7 +100,9 @@ class RefineReport:
         }
 
 
-def current_unit(trusted: dict[date, TablesManifest], plan: CurrentPlan) -> Unit:
+def current_unit(
+    trusted: dict[date, TablesManifest], plan: CurrentPlan, tables: TableFormat = PARQUET
+) -> Unit:
     """Give the unit that builds the current tables as `plan` says."""
     added = [trusted[dt] for dt in plan.added]
     sources = [TRUSTED[name] for name in SOURCES]
@@ -97,9 +110,9 @@ def current_unit(trusted: dict[date, TablesManifest], plan: CurrentPlan) -> Unit
         dt=None,
         partition=CURRENT_PARTITION,
         tables=CURRENT,
-        views=table_views(sources, added, dated=True)
-        + table_views(CURRENT, [plan.base], dated=False, name="previous_{}"),
-        inputs=tuple(trusted_input(trusted[dt], TRUSTED_LAYOUT) for dt in sorted(trusted)),
+        views=tables.trusted_views(sources, added)
+        + tables.refined_views(CURRENT, plan.base, name="previous_{}"),
+        inputs=tuple(trusted_input(trusted[dt], tables.trusted) for dt in sorted(trusted)),
         extra={
             "mode": plan.mode,
             "added": [dt.isoformat() for dt in plan.added],
@@ -108,16 +121,18 @@ def current_unit(trusted: dict[date, TablesManifest], plan: CurrentPlan) -> Unit
     )
 
 
-def dated_unit(trusted: TablesManifest, current: TablesManifest | None) -> Unit:
+def dated_unit(
+    trusted: TablesManifest, current: TablesManifest | None, tables: TableFormat = PARQUET
+) -> Unit:
     """Give the unit that builds one dt of the dated facts, checked against `current`."""
     assert trusted.dt is not None
     return Unit(
         dt=trusted.dt,
-        partition=Partition(LEASED_DATASET, trusted.dt),
+        partition=partition_of(trusted.dt),
         tables=DATED,
-        views=table_views([TRUSTED["movie"], TRUSTED["series"]], [trusted], dated=True)
-        + table_views([DIM_MOVIE, DIM_SERIES, DIM_DATE], [current], dated=False),
-        inputs=(trusted_input(trusted, TRUSTED_LAYOUT),),
+        views=tables.trusted_views([TRUSTED["movie"], TRUSTED["series"]], [trusted])
+        + tables.refined_views([DIM_MOVIE, DIM_SERIES, DIM_DATE], current),
+        inputs=(trusted_input(trusted, tables.trusted),),
     )
 
 
@@ -128,48 +143,65 @@ async def refine(
     *,
     full: bool = False,
     warn_only: bool = False,
+    tables: TableFormat = PARQUET,
 ) -> RefineReport:
     """Bring the refined zone up to date with the trusted zone (or rebuild it: `full`)."""
     started = time.monotonic()
     refine_id = new_build_id()
+    layout = tables.refined
     report = RefineReport(refine_id, storage.description, datetime.now(UTC).isoformat())
-    report_key = REFINED.report_key(refine_id, datetime.now(UTC).date())
-    trusted = await read_trusted_manifests(storage, TRUSTED_LAYOUT)
-    dated = await read_trusted_manifests(storage, REFINED)
-    current = await read_current(storage, REFINED)
-    if current is not None and current.cleanup_pending:
-        await finish_pending(storage, REFINED, None, CURRENT_PARTITION, policy)
-    for dt, manifest in dated.items():
-        if manifest.cleanup_pending:
-            await finish_pending(storage, REFINED, dt, Partition(LEASED_DATASET, dt), policy)
+    report_key = layout.report_key(refine_id, datetime.now(UTC).date())
+    await tables.heal(storage, policy)
+    trusted = await tables.read_trusted(storage)
+
+    async def read_dated() -> dict[date, TablesManifest]:
+        found = await read_trusted_manifests(storage, layout)
+        return {dt: m for dt, m in found.items() if tables.built(m)}
+
+    async def read_built_current() -> TablesManifest | None:
+        found = await read_current(storage, layout)
+        return found if found is not None and tables.built(found) else None
+
+    def plan(current: TablesManifest | None) -> CurrentPlan | None:
+        # a previous build that can no longer be read as published is rebuilt, not merged
+        unreadable = current is not None and not tables.mergeable(current)
+        return plan_current(trusted, current, full=full or unreadable)
 
     async def build(unit: Unit, lease: LeaseSet) -> UnitReport:
         return await build_unit(
-            unit, engine, storage, REFINED, lease, warn_only=warn_only, report_key=report_key
+            unit,
+            engine,
+            storage,
+            layout,
+            lease,
+            warn_only=warn_only,
+            report_key=report_key,
+            sink=tables.sink,
         )
 
-    if plan_current(trusted, current, full=full) is not None:
-        async with held(storage, REFINED, CURRENT_PARTITION, policy) as lease:
-            current = await read_current(storage, REFINED)  # as it is now, under the lease
-            plan = plan_current(trusted, current, full=full)
-            if plan is not None:
-                unit = current_unit(trusted, plan)
-                report.current = await build(unit, lease)
+    dated = await read_dated()
+    if plan(await read_built_current()) is not None:
+        async with held(storage, layout, CURRENT_PARTITION, policy) as lease:
+            current = await read_built_current()  # as it is now, under the lease
+            todo = plan(current)
+            if todo is not None:
+                report.current = await build(current_unit(trusted, todo, tables), lease)
     if report.current is None or report.current.status != "failed":
-        current = await read_current(storage, REFINED)
+        current = await read_built_current()
         for dt in sorted(trusted):
             if not full and dated_is_current(trusted[dt], dated.get(dt)):
                 report.up_to_date += 1
                 continue
-            async with held(storage, REFINED, Partition(LEASED_DATASET, dt), policy) as lease:
-                again = await _read(storage, REFINED.manifest_key(dt))
-                if not full and dated_is_current(trusted[dt], again):
+            async with held(storage, layout, partition_of(dt), policy) as lease:
+                again = await _read(storage, layout.manifest_key(dt))
+                built = again is not None and tables.built(again)
+                if not full and built and dated_is_current(trusted[dt], again):
                     report.up_to_date += 1  # another refine built it while this one waited
                     continue
-                unit = dated_unit(trusted[dt], current)
-                report.days.append(await build(unit, lease))
+                report.days.append(await build(dated_unit(trusted[dt], current, tables), lease))
     for dt in sorted(set(dated) - set(trusted)):
-        await _remove(storage, dt, policy)
+        async with held(storage, layout, partition_of(dt), policy) as lease:
+            await tables.remove(storage, dt, lease)
         report.removed.append(dt.isoformat())
     report.seconds = time.monotonic() - started
     if report.units or report.removed:
@@ -181,15 +213,3 @@ async def refine(
 async def _read(storage: Storage, key: str) -> TablesManifest | None:
     data = await storage.get(key)
     return TablesManifest.from_json(data, key) if data is not None else None
-
-
-async def _remove(storage: Storage, dt: date, policy: LeasePolicy) -> None:
-    """Remove a dated partition whose trusted dt is gone: its manifest first, then its files."""
-    async with held(storage, REFINED, Partition(LEASED_DATASET, dt), policy) as lease:
-        manifest = await _read(storage, REFINED.manifest_key(dt))
-        await lease.verify()
-        await storage.delete([REFINED.manifest_key(dt)])
-        keys = [key for table in DATED for key in files_of(manifest, table.name)]
-        for table in DATED:
-            keys += await storage.list(REFINED.partition_prefix(table.name, dt))
-        await storage.delete(sorted(set(keys)))

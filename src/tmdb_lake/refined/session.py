@@ -8,9 +8,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tmdb_lake.errors import ConfigError
+from tmdb_lake.refined.formats import ParquetTables, TableFormat
 from tmdb_lake.refined.refine import RefineReport, refine
 from tmdb_lake.settings import EngineSettings, RefineSettings, TransformSettings
-from tmdb_lake.trusted.session import open_duckdb, query_lake, run_build, transform_lake
+from tmdb_lake.trusted.session import (
+    open_duckdb,
+    open_sink,
+    query_lake,
+    run_build,
+    transform_lake,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -32,18 +39,28 @@ def refine_lake(settings: RefineSettings, spark: SparkSession | None = None) -> 
     On DuckDB or on Spark (`--engine spark`; `spark`: run on this SparkSession, a Glue
     job's or a notebook's, whatever the engine setting says): the same declarations, the
     same files (a test holds both engines to the same refined zone, row for row).
+    `--table-format iceberg` (DuckDB only) reads the trusted zone's Iceberg tables and
+    writes the refined ones (`tmdb_lake.refined.iceberg`).
     """
-    if settings.table_format != "parquet":
-        raise ConfigError(
-            "refine reads the trusted zone's Parquet tables: --table-format iceberg applies "
-            "to transform, query and maintain"
-        )
+    tables: TableFormat = ParquetTables()
+    if settings.table_format == "iceberg":
+        if settings.engine == "spark" or spark is not None:
+            raise ConfigError("--table-format iceberg runs on DuckDB: drop --engine spark")
+        from tmdb_lake.refined.iceberg import IcebergTables
+
+        source = open_sink(settings, "trusted")
+        tables = IcebergTables(source, source.zone("refined"))
     return run_build(
         settings,
         "refine",
         lambda: open_refined_engine(settings, spark),
         lambda storage, engine, policy: refine(
-            storage, engine, policy, full=settings.full, warn_only=settings.warn_only
+            storage,
+            engine,
+            policy,
+            full=settings.full,
+            warn_only=settings.warn_only,
+            tables=tables,
         ),
     )
 

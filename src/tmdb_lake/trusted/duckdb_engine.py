@@ -246,6 +246,10 @@ class DuckDBEngine:
         else:
             typed = ", ".join(f'CAST(NULL AS {c.type}) AS "{c.name}"' for c in columns)
             body = f"SELECT {typed}{', CAST(NULL AS DATE) AS dt' if dated else ''} WHERE false"
+        self.view_sql(name, body)
+
+    def view_sql(self, name: str, body: str) -> None:
+        """Create temp view `name` as the SELECT `body` (an Iceberg scan, say); `reset` drops it."""
         self._sql(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {body}')
         if name not in self._relations:
             self._relations.append(name)

@@ -4,9 +4,10 @@
 after it: no `finally`, no cleanup), `TMDB_LAKE_TRUSTED_INTERRUPT_AT=<point>` raises
 KeyboardInterrupt there (`TMDB_LAKE_REFINED_...` for the refined zone's builds). Points,
 in build order: `loaded`, `staged`, `copied`, `committed`, `cleaned`; an Iceberg build
-(`--table-format iceberg`) passes `loaded`, `staged`, then per table `iceberg-prepared`
-(the snapshot's manifests written, the catalog not yet told) and `iceberg-committed`,
-then `committed` (the dt's manifest). Unset (always, outside tests), they do nothing.
+(`--table-format iceberg`, a transform's dt or a refine's unit) passes `loaded`, `staged`,
+then per table `iceberg-prepared` (the snapshot's manifests written, the catalog not yet
+told) and `iceberg-committed`, then `committed` (the unit's manifest). Unset (always,
+outside tests), they do nothing.
 """
 
 from __future__ import annotations

@@ -143,8 +143,12 @@ def open_sink(settings: EngineSettings, zone: str) -> IcebergSink:
 
 
 def maintain_lake(settings: MaintainSettings) -> list[dict[str, Any]]:
-    """Compact, expire and clean the lake's Iceberg tables; give what was done per table."""
-    from tmdb_lake.iceberg.maintain import Retention, maintain
+    """Compact, expire and clean the lake's Iceberg tables; give what was done per table.
+
+    The trusted zone's tables, then the refined zone's (each under its own leases).
+    """
+    from tmdb_lake.iceberg.maintain import Retention, TableMaintenance, maintain
+    from tmdb_lake.refined.tables import TABLES as REFINED_TABLES
 
     if settings.table_format != "iceberg":
         raise ConfigError("maintain works on Iceberg tables: Parquet tables keep no history")
@@ -156,9 +160,14 @@ def maintain_lake(settings: MaintainSettings) -> list[dict[str, Any]]:
     sink = open_sink(settings, "trusted")
     storage = open_lake(settings)
     engine = open_duckdb(settings)
+
+    async def both_zones() -> list[TableMaintenance]:
+        trusted = await maintain(storage, sink, engine, TABLES, policy, retention)
+        refined = sink.zone("refined")
+        return trusted + await maintain(storage, refined, engine, REFINED_TABLES, policy, retention)
+
     try:
-        job = maintain(storage, sink, engine, TABLES, policy, retention)
-        return [done.as_dict() for done in asyncio.run(closing(storage, job))]
+        return [done.as_dict() for done in asyncio.run(closing(storage, both_zones()))]
     finally:
         engine.close()
 
@@ -168,13 +177,18 @@ def query_lake(
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Run SQL over every trusted and refined table (each a view named after it) and view.
 
-    Iceberg tables can be read as of a past timestamp or snapshot (`as_of`); the refined
-    zone is Parquet, read through its manifests.
+    Parquet tables are read through their manifests; with `--table-format iceberg` both
+    zones' Iceberg tables, now or as of a past timestamp or snapshot (`as_of`).
     """
     import duckdb
 
     # `query` sees every zone of tables; the refined zone's views are declared there.
-    from tmdb_lake.refined.query import create_refined_views, read_refined
+    from tmdb_lake.refined.query import (
+        create_analyst_views,
+        create_refined_views,
+        read_iceberg_current,
+        read_refined,
+    )
 
     if settings.engine != "duckdb":
         raise ConfigError("query runs on DuckDB: --engine spark applies to transform and refine")
@@ -183,7 +197,9 @@ def query_lake(
     iceberg = settings.table_format == "iceberg"
 
     async def read(storage: Storage) -> tuple[list[TrustedManifest], RefinedManifests]:
-        trusted = {} if iceberg else await read_trusted_manifests(storage, TablesLayout())
+        if iceberg:
+            return [], (await read_iceberg_current(storage), {})
+        trusted = await read_trusted_manifests(storage, TablesLayout())
         return list(trusted.values()), await read_refined(storage)
 
     storage = open_lake(settings)
@@ -191,15 +207,21 @@ def query_lake(
     engine = open_duckdb(settings)
     try:
         if iceberg:
-            from tmdb_lake.iceberg.reading import AsOf
+            from tmdb_lake.iceberg.reading import AsOf, ViewGroup
             from tmdb_lake.iceberg.reading import create_views as iceberg_views
+            from tmdb_lake.refined.query import iceberg_groups
 
             sink = open_sink(settings, "trusted")
             moment = AsOf.parse(as_of) if as_of is not None else None
-            iceberg_views(engine, sink.catalog, sink.namespace, TABLES, sink.config.s3, moment)
+            groups = [
+                ViewGroup(sink.namespace, TABLES),
+                *iceberg_groups(sink.zone("refined"), refined[0]),
+            ]
+            iceberg_views(engine, sink.catalog, groups, sink.config.s3, moment)
+            create_analyst_views(engine)
         else:
             create_views(engine, trusted)
-        create_refined_views(engine, refined)
+            create_refined_views(engine, refined)
         try:
             return engine.query(sql)
         except duckdb.Error as exc:

@@ -113,9 +113,9 @@ async def transform(
         if manifest.cleanup_pending:  # a crash after the commit point: finish it
             await finish_pending(storage, layout, dt, Partition(LEASED_DATASET, dt), policy)
     if sink is not None:  # a crashed Iceberg build: remove its uncommitted folders
-        for dt in await sink.intents(storage):
-            async with dt_lease(storage, layout, dt, policy):
-                await sink.heal(storage, dt)
+        for pending in await sink.intents(storage):
+            async with dt_lease(storage, layout, pending, policy):
+                await sink.heal(storage, pending)
     state_key = layout.state_key("drift")
     state_data = await storage.get(state_key)
     first_seen: dict[str, Any] = orjson.loads(state_data) if state_data else {}
