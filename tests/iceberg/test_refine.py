@@ -4,6 +4,7 @@ mid-commit leaves whole snapshots, time travel, and `maintain` between refines."
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import shutil
@@ -32,10 +33,14 @@ from refined.conftest import (  # type: ignore[import-not-found]
     refined_lake_template,  # noqa: F401  (a fixture)
     transform_settings,
 )
+from tmdb_lake.errors import StorageError
+from tmdb_lake.lake.storage import open_storage
+from tmdb_lake.refined.iceberg import read_plan
 from tmdb_lake.refined.session import refine_lake
 from tmdb_lake.refined.tables import CURRENT, TABLES
 from tmdb_lake.settings import EngineSettings, MaintainSettings
-from tmdb_lake.trusted.session import maintain_lake, query_lake, transform_lake
+from tmdb_lake.trusted.session import maintain_lake, open_sink, query_lake, transform_lake
+from tmdb_lake.trusted.transform import read_trusted_manifests
 from trusted.conftest import DAY1, DAY2, Cli  # type: ignore[import-not-found]
 
 ICEBERG = ("--table-format", "iceberg")
@@ -216,3 +221,51 @@ def test_maintain_between_refines_keeps_them_exact(lake: Path) -> None:
     assert_same_as_parquet(lake)
     counts = {name: len(s) for name, s in refined_snapshots(lake).items()}
     assert counts == {name: 2 if name in CURRENT_NAMES else 3 for name in NAMES}  # 1 kept
+
+
+def test_a_trusted_dt_gone_removes_its_refined_partition_in_both_formats(lake: Path) -> None:
+    # A user deleted DAY2 from the trusted zone (its manifest is the commit point).
+    for folder in ("trusted/TMDB/_manifests", "trusted/TMDB/ICEBERG/_manifests"):
+        (lake / folder / f"dt={DAY2}.json").unlink()
+    before = refined_snapshots(lake)["fact_title_snapshot"]
+    for table_format in ("iceberg", "parquet"):
+        report = refine_lake(refine_settings(lake, table_format=table_format)).as_dict()
+        assert report["removed"] == [DAY2], table_format
+    assert_same_as_parquet(lake)
+    facts = refined_pyiceberg_rows(lake, "fact_title_snapshot")
+    assert facts and {row[-1].isoformat() for row in facts} == {DAY1}
+    after = refined_snapshots(lake)["fact_title_snapshot"]
+    assert len(after) == len(before) + 1  # the removal is one snapshot
+    assert not (lake / f"refined/TMDB/ICEBERG/_manifests/dt={DAY2}.json").exists()
+    assert not (lake / f"refined/TMDB/_manifests/dt={DAY2}.json").exists()
+    again = refine_lake(refine_settings(lake, table_format="iceberg"))
+    assert again.units == [] and again.removed == []
+
+
+def test_a_dt_replaced_by_a_build_without_its_manifest_is_read_at_the_manifests_snapshot(
+    cli: Cli, lake: Path
+) -> None:
+    # A transform of DAY1 killed after its first table's commit: `genre`'s DAY1 partition
+    # holds that build's rows, the dt's manifest still names the previous build.
+    env = {"TMDB_LAKE_TRUSTED_CRASH_AT": "iceberg-committed"}
+    killed = cli("transform", "--lake", "lake", *ICEBERG, "--date", DAY1, "--full", env=env)
+    assert killed.code == -signal.SIGKILL, killed.stderr
+    settings = dataclasses.replace(engine_settings(lake), table_format="iceberg")
+    sink = open_sink(settings, "trusted")
+    manifests = asyncio.run(read_trusted_manifests(open_storage(str(lake)), sink.layout))
+    day1, day2 = date.fromisoformat(DAY1), date.fromisoformat(DAY2)
+    genre = sink.existing("genre")
+    assert genre is not None and genre.current_snapshot() is not None
+    named = sink.snapshots(manifests[day1])["genre"]
+    assert genre.current_snapshot().snapshot_id != named
+    plan = read_plan(genre, "genre", [manifests[day1], manifests[day2]], sink)
+    assert dict(plan) == {named: (day1,), genre.current_snapshot().snapshot_id: (day2,)}
+
+    full = refine_lake(refine_settings(lake, table_format="iceberg", full=True)).as_dict()
+    assert full["built"] == [DAY1, DAY2] and not full["failed"]
+    assert_same_as_parquet(lake)
+
+    # Once that snapshot is expired, the manifest's rows cannot be read: said in one line.
+    genre.maintenance.expire_snapshots().by_id(named).commit()
+    with pytest.raises(StorageError, match="run transform --table-format iceberg, then refine"):
+        read_plan(sink.existing("genre"), "genre", [manifests[day1]], sink)
