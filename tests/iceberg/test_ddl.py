@@ -88,5 +88,12 @@ def test_ddl_prints_the_iceberg_forms_of_both_zones_of_tables() -> None:
     spark = statements("spark", ("trusted", "refined"), root, table_format="iceberg")
     assert sum("USING iceberg" in s for s in spark) == len(TABLES) + len(REFINED)
     assert not any("USING parquet" in s for s in spark)
+    # Spark's views read the Iceberg tables in the catalog they were created in
+    created = {".".join(p.name for p in s.this.this.parts)
+               for s in sqlglot.parse(";".join(spark[:-len(VIEWS)]), read="spark")
+               if isinstance(s, exp.Create) and s.kind == "TABLE"}  # fmt: skip
+    for view in sqlglot.parse(";".join(spark[-len(VIEWS) :]), read="spark"):
+        read = {".".join(p.name for p in t.parts) for t in view.expression.find_all(exp.Table)}
+        assert read and read <= created, read - created
     with pytest.raises(ConfigError, match="no Iceberg form"):
         statements("duckdb", ("trusted",), root, table_format="iceberg")

@@ -33,6 +33,8 @@ ENGINES: tuple[DdlEngine, ...] = ("athena", "duckdb", "spark")
 ZONES: tuple[Zone, ...] = ("raw", "trusted", "refined")
 DEFAULT_DATABASE = "tmdb_lake"
 DEFAULT_PROJECTION_START = date(2020, 1, 1)
+SPARK_ICEBERG_CATALOG = "glue_catalog"
+"""Spark's catalog of the Iceberg tables (Glue's Iceberg support; docs/lake.md)."""
 
 
 def statements(
@@ -66,7 +68,8 @@ def statements(
     if engine == "athena":
         found = athena.statements(tables, root_url, database, projection_start, with_views)
     elif engine == "spark":
-        found = spark.statements(tables, root_url, database, with_views)
+        views_read = SPARK_ICEBERG_CATALOG if "refined" in iceberg else None
+        found = spark.statements(tables, root_url, database, with_views, views_read)
     else:
         found = duckdb.statements(tables, root_url, with_views)
     views = len(VIEWS) if with_views else 0
@@ -96,7 +99,9 @@ def iceberg_statements(
             if engine == "athena":
                 found.append(athena_create(table, database, where, dated=dated))
             else:
-                found.append(spark_create(table, "glue_catalog", database, where, dated=dated))
+                found.append(
+                    spark_create(table, SPARK_ICEBERG_CATALOG, database, where, dated=dated)
+                )
     return found
 
 

@@ -119,9 +119,15 @@ def render_type(value: Type, scalars: dict[str, str], struct: str, array: str, f
     return scalars[value]
 
 
-def qualified(sql: str, database: str, dialect: str) -> str:
-    """Translate a view's DuckDB SQL to `dialect`, every table qualified by the database."""
+def qualified(sql: str, database: str, dialect: str, catalog: str | None = None) -> str:
+    """Translate a view's DuckDB SQL to `dialect`, every table qualified by the database.
+
+    And by `catalog` when given: Spark's Iceberg tables live in `glue_catalog`, not in the
+    session catalog.
+    """
     tree = sqlglot.parse_one(sql, read="duckdb")
     for table in tree.find_all(sqlglot.exp.Table):
         table.set("db", sqlglot.exp.to_identifier(database))
+        if catalog is not None:
+            table.set("catalog", sqlglot.exp.to_identifier(catalog))
     return tree.sql(dialect=dialect, pretty=True)

@@ -40,14 +40,22 @@ def create_table(table: CatalogTable, root_url: str, database: str) -> list[str]
 
 
 def statements(
-    tables: Sequence[CatalogTable], root_url: str, database: str, views: bool
+    tables: Sequence[CatalogTable],
+    root_url: str,
+    database: str,
+    views: bool,
+    views_read: str | None = None,
 ) -> list[str]:
-    """Give the database, every table, and (with the refined zone) the analyst views."""
+    """Give the database, every table, and (with the refined zone) the analyst views.
+
+    `views_read`: the catalog the views' tables are in (`glue_catalog` for the refined
+    zone's Iceberg tables; None: the session catalog, where the Parquet tables are).
+    """
     out = [f"CREATE DATABASE IF NOT EXISTS `{database}`"]
     for table in tables:
         out += create_table(table, root_url, database)
     if views:
         for view in VIEWS:
-            body = qualified(view.sql, database, "spark")
+            body = qualified(view.sql, database, "spark", views_read)
             out.append(f"CREATE OR REPLACE VIEW `{database}`.`{view.name}` AS\n{body}")
     return out
