@@ -10,7 +10,12 @@ from typing import Any
 import boto3
 import pytest
 
-from iceberg.icelake import NAMES, columns, parquet_rows  # type: ignore[import-not-found]
+from iceberg.icelake import (  # type: ignore[import-not-found]
+    NAMES,
+    columns,
+    parquet_rows,
+    refined_columns,
+)
 from s3server import TABLE_BUCKET
 from tmdb_lake.secret import Secret
 from tmdb_lake.settings import EngineSettings
@@ -20,9 +25,11 @@ from trusted.conftest import DAY1, DAY1_ARGS, DAY2, DAY2_ARGS  # type: ignore[im
 GLUE_KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
-def table_rows(settings: EngineSettings, name: str) -> list[tuple[Any, ...]]:
+def table_rows(
+    settings: EngineSettings, name: str, of: list[str] | None = None
+) -> list[tuple[Any, ...]]:
     """A table's rows through `tmdb-lake query`'s own views (either format)."""
-    names = ", ".join(f'"{c}"' for c in columns(name))
+    names = ", ".join(f'"{c}"' for c in of or columns(name))
     _, rows = query_lake(settings, f"SELECT {names} FROM {name}")
     return sorted(rows, key=repr)
 
@@ -117,6 +124,16 @@ def test_rest_catalog_of_seaweedfs_and_a_sql_catalog_on_an_s3_lake(
         assert table_rows(in_rest, name) == expected[name], name
     objects = server.client().list_objects_v2(Bucket=TABLE_BUCKET).get("Contents", [])
     assert any(o["Key"].endswith(".parquet") for o in objects)  # the catalog's table bucket
+
+    # The refined zone from those tables, into the same REST catalog: the Parquet refine's rows.
+    for args in ((), rest):
+        refined = cli("refine", "--lake", lake, *args, "--json", env=env)
+        assert refined.code == 0, refined.stderr
+        assert refined.json()["built"] == [DAY1, DAY2]
+    for name in ("dim_movie", "fact_credit", "fact_title_snapshot", "bridge_series_genre"):
+        assert table_rows(in_rest, name, refined_columns(name)) == table_rows(
+            parquet, name, refined_columns(name)
+        ), name
 
     # The same S3 lake with a local SQLite catalog: its own tables, in the lake's bucket.
     uri = f"sqlite:///{tmp_path / 'catalog.db'}"
