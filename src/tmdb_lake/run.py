@@ -357,6 +357,7 @@ class Run:
         items = publish_items(
             parts, self.layout, self.day, self.record.run_id, self.settings.file_format
         )
+        del parts  # a catalog's ten thousand parts: the items say all the commit needs
         manifest = self._manifest(items, counters)
         intent = CommitIntent(self.run_key, manifest, tuple(items))
         await self.leases.verify()
