@@ -4,8 +4,9 @@ The columns and their types come from the same declaration as the Parquet tables
 (`trusted/tables/`, later `refined/`), plus `dt DATE` for a dated table: in Iceberg the
 partition source is a real column (Parquet tables keep `dt` in the path only). Every field is
 optional, like the columns of the Parquet files DuckDB writes. Iceberg assigns the field ids;
-the data files carry them (DuckDB's `FIELD_IDS`), so readers map columns by id and a column
-added later reads as NULL in older files.
+DuckDB's data files carry them (`FIELD_IDS`), so readers map columns by id and a column
+added later reads as NULL in older files. Spark's carry none (it cannot write a list
+element's id): every table has a name mapping, by which readers map those files' columns.
 
 A contract change that adds a column evolves the table in place (`union_by_name`): new
 fields get new ids, nothing is rewritten. Dropping or retyping a column is left to Iceberg's
@@ -39,6 +40,8 @@ TABLE_PROPERTIES = {
     "tmdb-lake.managed": "true",
 }
 PARTITION_COLUMN = "dt"
+NAME_MAPPING = "schema.name-mapping.default"
+"""How readers map the columns of data files without field ids (Spark's, `spark_files.py`)."""
 
 
 class ColumnLike(Protocol):
@@ -132,14 +135,24 @@ def ensure_table(
             source = schema.find_field(PARTITION_COLUMN).field_id
             field = PartitionField(source, 1000, IdentityTransform(), PARTITION_COLUMN)
             spec = PartitionSpec(field)
-        return catalog.create_table_if_not_exists(
+        created = catalog.create_table_if_not_exists(
             identifier,
             schema=schema,
             location=location,
             partition_spec=spec,
             properties=TABLE_PROPERTIES,
         )
-    return evolve(found, schema)
+        return with_name_mapping(created)
+    return with_name_mapping(evolve(found, schema))
+
+
+def with_name_mapping(table: Table) -> Table:
+    """Give the table a name mapping once (pyiceberg keeps it in step with schema changes)."""
+    if NAME_MAPPING in table.properties:
+        return table
+    with table.transaction() as transaction:
+        transaction.set_properties({NAME_MAPPING: table.schema().name_mapping.model_dump_json()})
+    return table
 
 
 def evolve(table: Table, schema: Schema) -> Table:

@@ -6,8 +6,9 @@ checks, then hands its relations to this sink:
 1. `begin`: heal what a crashed build of this dt left (its intent), then write this
    build's intent, `ICEBERG/_commits/dt=<dt>.json`, naming the folder it will write in
    each table (`<table location>/data/dt=<dt>/<build_id>/`);
-2. `write`: DuckDB writes each table's rows of the dt (plus `dt`) into its folder, with the
-   table's field ids; the tables are created, or evolved to the contract, first;
+2. `write`: the engine writes each table's rows of the dt (plus `dt`) into its folder:
+   DuckDB with the table's field ids, Spark without (`spark_files.py`: readers use the
+   table's name mapping); the tables are created, or evolved to the contract, first;
 3. `publish`: per table, one snapshot replacing the dt's partition (`commit.replace`),
    after checking the lease; then the dt's manifest (`ICEBERG/_manifests/dt=<dt>.json`:
    the incremental state, and the snapshot id and files of each table); then the intent
@@ -134,27 +135,31 @@ class IcebergSink:
         build_id: str,
         tables: Sequence[TableLike],
     ) -> dict[str, list[str]]:
-        """Write each built relation of the dt into its table's build folder; give file URLs."""
-        if not isinstance(engine, DuckDBEngine):
-            raise ConfigError(
-                f"--table-format iceberg writes through DuckDB here, not {engine.name}: Spark "
-                "writes Iceberg tables with its own runtime (docs/lake.md, Iceberg tables)"
-            )
+        """Write each built relation of the dt into its table's build folder; give file URLs.
+
+        DuckDB writes the files with the table's field ids; Spark without them, read
+        through the table's name mapping (`tmdb_lake.iceberg.spark_files`).
+        """
         written: dict[str, list[str]] = {}
         for declaration in tables:
             table = self.table(declaration, dated=dt is not None)
+            folder = self.folder(table, dt, build_id)
+            if not isinstance(engine, DuckDBEngine):
+                from tmdb_lake.iceberg.spark_files import write_spark_data_files
+                from tmdb_lake.trusted.spark_engine import SparkRelations
+
+                if not isinstance(engine, SparkRelations):
+                    raise ConfigError(f"--table-format iceberg cannot write from {engine.name}")
+                written[declaration.name] = write_spark_data_files(
+                    engine, declaration.name, declaration.columns, folder, declaration.name, dt
+                )
+                continue
             self.reachable(engine, table)
             names = [c.name for c in declaration.columns]
             with_dt = [*names, PARTITION_COLUMN] if dt is not None else names
             field_ids = field_ids_option(table.schema(), with_dt)
             written[declaration.name] = write_data_files(
-                engine,
-                declaration.name,
-                names,
-                self.folder(table, dt, build_id),
-                declaration.name,
-                field_ids,
-                dt,
+                engine, declaration.name, names, folder, declaration.name, field_ids, dt
             )
         return written
 

@@ -69,9 +69,19 @@ class IcebergView:
     sink: IcebergSink
 
     def create(self, engine: RefinedEngine) -> None:
-        """Make the view: a UNION ALL of `iceberg_scan`s, or no rows with the columns."""
+        """Make the view: a UNION ALL of `iceberg_scan`s, or no rows with the columns.
+
+        On Spark (no Iceberg runtime needed): a view over the data files pyiceberg plans
+        at those snapshots, their columns matched by name.
+        """
         if not isinstance(engine, DuckDBEngine):
-            raise ConfigError("refine --table-format iceberg runs on DuckDB: drop --engine spark")
+            from tmdb_lake.trusted.spark_engine import SparkRelations
+
+            if not isinstance(engine, SparkRelations):
+                raise ConfigError(f"refine --table-format iceberg cannot read on {engine.name}")
+            urls = data_file_urls(self.table, self.reads) if self.table is not None else []
+            engine.view_data_files(self.name, self.declaration.columns, urls, dated=self.dated)
+            return
         if self.table is None or not self.reads:
             engine.view_sql(self.name, empty_select(self.declaration, self.dated))
             return
@@ -219,6 +229,25 @@ def read_plan(
                 )
         by_snapshot.setdefault(snapshot_id, []).append(manifest.dt)
     return tuple((s, tuple(sorted(dts))) for s, dts in sorted(by_snapshot.items()))
+
+
+def data_file_urls(table: Table, reads: Sequence[tuple[int, tuple[date, ...] | None]]) -> list[str]:
+    """Give the data files that hold the rows of `reads` (snapshot, dts or all), in order."""
+    from pyiceberg.expressions import AlwaysTrue
+    from pyiceberg.expressions.parser import parse
+
+    urls: list[str] = []
+    for snapshot_id, dts in reads:
+        listed = ", ".join(f"'{d.isoformat()}'" for d in dts or ())
+        where = AlwaysTrue() if dts is None else parse(f"{PARTITION_COLUMN} IN ({listed})")
+        for task in table.scan(row_filter=where, snapshot_id=snapshot_id).plan_files():
+            if task.delete_files:
+                raise StorageError(
+                    f"{table.name()} has delete files (another engine wrote merge-on-read "
+                    "deletes): tmdb-lake reads only copy-on-write tables"
+                )
+            urls.append(task.file.file_path)
+    return sorted(set(urls))
 
 
 def _dt_filter(dts: tuple[date, ...] | None) -> str:

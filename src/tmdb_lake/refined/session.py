@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tmdb_lake.errors import ConfigError
 from tmdb_lake.refined.formats import ParquetTables, TableFormat
 from tmdb_lake.refined.refine import RefineReport, refine
 from tmdb_lake.settings import EngineSettings, RefineSettings, TransformSettings
@@ -39,13 +38,11 @@ def refine_lake(settings: RefineSettings, spark: SparkSession | None = None) -> 
     On DuckDB or on Spark (`--engine spark`; `spark`: run on this SparkSession, a Glue
     job's or a notebook's, whatever the engine setting says): the same declarations, the
     same files (a test holds both engines to the same refined zone, row for row).
-    `--table-format iceberg` (DuckDB only) reads the trusted zone's Iceberg tables and
-    writes the refined ones (`tmdb_lake.refined.iceberg`).
+    `--table-format iceberg` reads the trusted zone's Iceberg tables and writes the
+    refined ones (`tmdb_lake.refined.iceberg`), on either engine.
     """
     tables: TableFormat = ParquetTables()
     if settings.table_format == "iceberg":
-        if settings.engine == "spark" or spark is not None:
-            raise ConfigError("--table-format iceberg runs on DuckDB: drop --engine spark")
         from tmdb_lake.refined.iceberg import IcebergTables
 
         source = open_sink(settings, "trusted")

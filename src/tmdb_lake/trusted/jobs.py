@@ -67,8 +67,10 @@ def build_refined(
     report = refine_lake(settings, spark)
     summary = report.as_dict()
     log.warning("%s", render(summary))
-    if glue_database:
+    if glue_database and settings.table_format == "parquet":
         register(glue_database, settings.lake, "refined")
+    elif glue_database:
+        log.warning("Iceberg tables: the catalog holds them; %s is not changed", glue_database)
     if report.failed:
         checks = [f"{c.table}: {c.check}" for u in report.failed for c in u.failed_checks]
         raise ChecksFailed(f"checks failed on {summary['failed']}: {'; '.join(checks)}")
@@ -96,7 +98,10 @@ def register(database: str, lake: str, zone: Zone) -> list[str]:
 def glue_job(zone: Zone, argv: Sequence[str], spark: SparkSession) -> dict[str, Any]:
     """Run a Glue job: `--lake s3://... [--glue-database NAME] [--warn-only true]`.
 
-    Glue adds its own arguments (`--JOB_NAME`, ...); they are ignored.
+    With `--table-format iceberg` the tables are Iceberg tables in a catalog (`--catalog`,
+    default `glue`; `--catalog-namespace` prefixes the zones' databases): Spark writes the
+    data files, tmdb-lake commits them (`tmdb_lake.iceberg.spark_files`). Glue adds its own
+    arguments (`--JOB_NAME`, ...); they are ignored.
     """
     from tmdb_lake.settings import TransformSettings
 
@@ -104,13 +109,26 @@ def glue_job(zone: Zone, argv: Sequence[str], spark: SparkSession) -> dict[str, 
     parser.add_argument("--lake", required=True)
     parser.add_argument("--glue-database", default=None)
     parser.add_argument("--warn-only", default="false")
+    parser.add_argument("--table-format", choices=("parquet", "iceberg"), default="parquet")
+    parser.add_argument("--catalog", choices=("glue", "rest", "sql"), default=None)
+    parser.add_argument("--catalog-uri", default=None)
+    parser.add_argument("--catalog-warehouse", default=None)
+    parser.add_argument("--catalog-signing", default=None)
+    parser.add_argument("--catalog-namespace", default="tmdb")
     args, _ = parser.parse_known_args(list(argv))
+    iceberg = args.table_format == "iceberg"
     settings = TransformSettings(
         lake=args.lake,
         engine="spark",
         work_dir=Path("/tmp/tmdb-lake"),  # noqa: S108  # the job's own scratch space
         warn_only=args.warn_only.lower() == "true",
         wait=600.0,  # a manual run may still hold a day: wait for it, then go on
+        table_format=args.table_format,
+        catalog=(args.catalog or "glue") if iceberg else None,
+        catalog_uri=args.catalog_uri,
+        catalog_warehouse=args.catalog_warehouse,
+        catalog_signing=args.catalog_signing,
+        catalog_namespace=args.catalog_namespace,
     )
     return build_zone(zone, settings, args.glue_database, spark)
 

@@ -113,8 +113,6 @@ def transform_lake(
     setting says.
     """
     selection = Selection(since=settings.first_day, until=settings.last_day, full=settings.full)
-    if settings.table_format == "iceberg" and (settings.engine == "spark" or spark is not None):
-        raise ConfigError("--table-format iceberg runs on DuckDB: drop --engine spark")
     sink = open_sink(settings, "trusted") if settings.table_format == "iceberg" else None
     return run_build(
         settings,

@@ -44,7 +44,6 @@ class SparkRelations:
     def __init__(self, spark: SparkSession, root_url: str, *, owns_session: bool) -> None:
         self.spark = spark
         self.root_url = root_url if root_url.endswith("/") else root_url + "/"
-        self.local = "://" not in self.root_url or self.root_url.startswith("file:")
         self.owns_session = owns_session
         self._frames: dict[str, DataFrame] = {}
         self._rows: dict[str, int] = {}
@@ -109,6 +108,39 @@ class SparkRelations:
             selected.append(F.to_date(folder).alias("dt"))
         self.view(name, files.select(*selected))
 
+    def view_data_files(
+        self, name: str, columns: Sequence[Column], urls: Sequence[str], *, dated: bool
+    ) -> None:
+        """Make view `name` over exactly these Parquet files (URLs), columns matched by name.
+
+        For an Iceberg table's data files, which hold `dt` as a column and may predate a
+        column the table gained since (it reads as NULL, as Iceberg readers give it). The
+        files' schemas are merged, so files of several builds can be read together.
+        """
+        from pyspark.sql import functions as F
+
+        if not urls:
+            self.view_files(name, columns, [], dated=dated)
+            return
+        try:
+            files = self.spark.read.option("mergeSchema", "true").parquet(*urls)
+        except Exception as exc:  # py4j wraps the JVM's I/O errors in its own types
+            raise StorageError(f"Spark could not read {name}'s files: {_one_line(exc)}") from None
+        present = set(files.columns)
+        selected = [
+            (F.col(f"`{c.name}`") if c.name in present else F.lit(None))
+            .cast(spark_type(c.type))
+            .alias(c.name)
+            for c in columns
+        ]
+        if dated:
+            selected.append(F.col("dt").cast("date").alias("dt"))
+        self.view(name, files.select(*selected))
+
+    def frame(self, name: str) -> DataFrame:
+        """Give relation `name`'s DataFrame (to write it elsewhere than the lake's files)."""
+        return self._frames[name]
+
     def scalar(self, sql: str) -> int:
         """Give the single integer DuckDB-dialect `sql` selects."""
         row = self.sql(sql).first()
@@ -136,23 +168,35 @@ class SparkRelations:
     def write_parquet(self, name: str, prefix: str, stem: str) -> list[WrittenFile]:
         """Write relation `name` as `<prefix><stem>_<n>.parquet` (zstd); give keys and rows."""
         frame = self._frames[name]
-        files = max(1, math.ceil(cached_bytes(frame) / FILE_BYTES))
-        scratch = f"{prefix}_spark_{stem}"
-        target = self.url(scratch)
+        urls = self.write_folder(frame, self.url(prefix), stem, sized_by=frame)
+        keys = [prefix + url.rpartition("/")[2] for url in urls]
+        if len(keys) == 1:
+            return [WrittenFile(keys[0], self._rows[name])]
+        return self._counted(keys)
+
+    def write_folder(
+        self, frame: DataFrame, folder: str, stem: str, *, sized_by: DataFrame
+    ) -> list[str]:
+        """Write `frame` as `<folder>/<stem>_<n>.parquet` (zstd); give the files' URLs.
+
+        One file per about 256 MB of `sized_by` (a cached relation) in memory. Spark writes
+        into a scratch folder beside them, whose part files are then renamed.
+        """
+        folder = folder.rstrip("/")
+        files = max(1, math.ceil(cached_bytes(sized_by) / FILE_BYTES))
+        scratch = f"{folder}/_spark_{stem}"
         try:
             frame.coalesce(files).write.mode("overwrite").option("compression", "zstd").parquet(
-                target
+                scratch
             )
         except Exception as exc:  # py4j wraps the JVM's I/O errors in its own types
             raise StorageError(f"Spark could not write {scratch}: {_one_line(exc)}") from None
         parts = sorted(p for p in self._list(scratch) if p.endswith(".parquet"))
-        keys = [f"{prefix}{stem}_{n}.parquet" for n in range(len(parts))]
-        for part, key in zip(parts, keys, strict=True):
-            self._move(f"{scratch}/{part}", key)
+        urls = [f"{folder}/{stem}_{n}.parquet" for n in range(len(parts))]
+        for part, url in zip(parts, urls, strict=True):
+            self._move(f"{scratch}/{part}", url)
         self._remove(scratch)
-        if len(keys) == 1:
-            return [WrittenFile(keys[0], self._rows[name])]
-        return self._counted(keys)
+        return urls
 
     def _counted(self, keys: list[str]) -> list[WrittenFile]:
         counts = {
@@ -175,34 +219,34 @@ class SparkRelations:
             raise StorageError(f"Spark read or wrote outside the lake: {path}")
         return key
 
-    def _local_path(self, key: str) -> Path:
-        return Path(self.root_url.removeprefix("file:")) / key
-
-    def _list(self, key: str) -> list[str]:
-        if self.local:
-            return [p.name for p in self._local_path(key).iterdir() if p.is_file()]
-        fs, path = self._hadoop(key)
+    def _list(self, url: str) -> list[str]:
+        local = _local_path(url)
+        if local is not None:
+            return [p.name for p in local.iterdir() if p.is_file()]
+        fs, path = self._hadoop(url)
         return [str(status.getPath().getName()) for status in fs.listStatus(path)]
 
     def _move(self, source: str, target: str) -> None:
-        if self.local:
-            self._local_path(source).replace(self._local_path(target))
+        local, destination = _local_path(source), _local_path(target)
+        if local is not None and destination is not None:
+            local.replace(destination)
             return
         fs, path = self._hadoop(source)
-        _, destination = self._hadoop(target)
-        if not fs.rename(path, destination):
+        _, moved = self._hadoop(target)
+        if not fs.rename(path, moved):
             raise StorageError(f"Spark could not move {source} to {target}")
 
-    def _remove(self, key: str) -> None:
-        if self.local:  # Hadoop's local file system leaves .crc files beside its own
-            shutil.rmtree(self._local_path(key), ignore_errors=True)
+    def _remove(self, url: str) -> None:
+        local = _local_path(url)
+        if local is not None:  # Hadoop's local file system leaves .crc files beside its own
+            shutil.rmtree(local, ignore_errors=True)
             return
-        fs, path = self._hadoop(key)
+        fs, path = self._hadoop(url)
         fs.delete(path, True)
 
-    def _hadoop(self, key: str) -> tuple[Any, Any]:
+    def _hadoop(self, url: str) -> tuple[Any, Any]:
         jvm: Any = self.spark._jvm
-        path = jvm.org.apache.hadoop.fs.Path(self.url(key))
+        path = jvm.org.apache.hadoop.fs.Path(url)
         conf = self.spark._jsc.hadoopConfiguration()
         return path.getFileSystem(conf), path
 
@@ -256,6 +300,13 @@ def cached_bytes(frame: DataFrame) -> int:
         return int(str(stats.sizeInBytes()))
     except Exception:
         return 0
+
+
+def _local_path(url: str) -> Path | None:
+    """Give the local path of a `file:` URL or a plain path; None for another scheme."""
+    if url.startswith("file:"):
+        return Path("/" + url.removeprefix("file:").lstrip("/"))
+    return None if "://" in url else Path(url)
 
 
 def _one_line(exc: BaseException) -> str:
