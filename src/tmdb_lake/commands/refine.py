@@ -34,7 +34,7 @@ REFINE = Command(
     help="build the refined zone (dimensions, bridges, facts) from the trusted zone",
     description="Build refined/TMDB/PARQUET/<table>/ from the trusted zone's manifests "
     "(--table-format iceberg: the refined Iceberg tables from the trusted Iceberg tables, "
-    "DuckDB only): incremental by default (the trusted days not reflected yet are merged "
+    "on DuckDB or Spark): incremental by default (the trusted days not reflected yet are merged "
     "in; a rebuilt trusted day rebuilds the current tables), --full rebuilds everything.",
     settings=RefineSettings,
     groups=REFINE_GROUPS,
