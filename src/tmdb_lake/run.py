@@ -360,10 +360,12 @@ class Run:
         del parts  # a catalog's ten thousand parts: the items say all the commit needs
         manifest = self._manifest(items, counters)
         intent = CommitIntent(self.run_key, manifest, tuple(items))
+        del items
         await self.leases.verify()
         intent_key = self.layout.commit_key(self.day, self.record.run_id)
         await self.storage.put(intent_key, intent.to_json())
         stored = await publish(self.storage, self.layout, intent, fence=self.leases.verify)
+        del intent, manifest  # the copies are done: the settle and the clean-up need neither
         await self._finish(stored)
         return stored
 
@@ -429,9 +431,10 @@ class Run:
         """Settle the run's partitions, save the changes state, clean the staging."""
         others = [
             intent
-            for _, intent in await pending_intents(self.storage, self.layout, self.day)
-            if intent.manifest.run_id != manifest.run_id
-            and await self._stored_manifest(intent.manifest.run_id) is None
+            for _, intent in await pending_intents(
+                self.storage, self.layout, self.day, besides=manifest.run_id
+            )
+            if await self._stored_manifest(intent.manifest.run_id) is None
         ]
         for dataset in manifest.datasets:
             await settle(

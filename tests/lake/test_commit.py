@@ -250,3 +250,15 @@ def test_a_corrupt_intent_is_one_line_naming_it(tmp_path: Path) -> None:
         StorageError, match=r"the commit intent raw/TMDB/_commits/2024/05/01/r1\.json is corrupt"
     ):
         run(pending_intents(storage, LAYOUT, DAY))
+
+
+def test_pending_intents_besides_a_run_never_reads_that_runs_intent(tmp_path: Path) -> None:
+    """A run finishing its own commit skips its intent unread (a catalog's is 4 MB)."""
+    storage = LocalStorage(tmp_path)
+    run(storage.put(LAYOUT.commit_key(DAY, "r1"), b'{"run_key": 1'))  # would raise if read
+    other = CommitIntent("20240501-k2", manifest("r2", [], 1), ())
+    run(storage.put(LAYOUT.commit_key(DAY, "r2"), other.to_json()))
+    found = run(pending_intents(storage, LAYOUT, DAY, besides="r1"))
+    assert [(key, intent.manifest.run_id) for key, intent in found] == [
+        (LAYOUT.commit_key(DAY, "r2"), "r2")
+    ]

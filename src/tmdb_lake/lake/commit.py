@@ -209,12 +209,18 @@ async def publish(
 
 
 async def pending_intents(
-    storage: Storage, layout: LakeLayout, day: date
+    storage: Storage, layout: LakeLayout, day: date, *, besides: str | None = None
 ) -> list[tuple[str, CommitIntent]]:
-    """Give the day's commit intents (commits in flight, or interrupted), oldest key first."""
+    """Give the day's commit intents (commits in flight, or interrupted), oldest key first.
+
+    The intent of run `besides` is not read: a run finishing its own commit knows it, and
+    a catalog's intent (ten thousand items) parsed again cost more memory than anything
+    else in the commit.
+    """
     found: list[tuple[str, CommitIntent]] = []
     for key in await storage.list(layout.commit_prefix(day)):
-        if layout.parse_commit_key(key) is None:
+        parsed = layout.parse_commit_key(key)
+        if parsed is None or parsed[1] == besides:
             continue
         data = await storage.get(key)
         if data is not None:
