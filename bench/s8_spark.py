@@ -9,6 +9,11 @@ are then compared (rows per table) so a fast wrong answer cannot pass.
 
     python bench/s8_spark.py                          # the issue's sizes: 100,000 + 1,000,000
     python bench/s8_spark.py --details 5000 --discover 50000 --out bench/out/s8
+    python bench/s8_spark.py --details 5000 --discover 50000 --formats parquet,iceberg
+
+With `--formats parquet,iceberg` each engine also builds Iceberg tables (the sql catalog in
+the lake; issue 15), on its own copy of the raw day, and the rows per table of every
+(engine, format) are compared with DuckDB's Parquet build.
 """
 
 from __future__ import annotations
@@ -83,10 +88,13 @@ def write_discover(root: Path, records: int, run_id: str) -> None:
     (root / key).write_bytes(manifest.to_json())
 
 
-def build(command: str, lake: Path, engine: str, work: Path) -> dict[str, Any]:
+def build(
+    command: str, lake: Path, engine: str, work: Path, table_format: str = "parquet"
+) -> dict[str, Any]:
     """Run `transform` or `refine` on one engine, measured; give the figures and rows per table."""
     argv = [sys.executable, "-m", "tmdb_lake.cli", command, "--lake", str(lake)]
     argv += ["--engine", engine, "--threads", "2", "--work-dir", str(work), "--json"]
+    argv += ["--table-format", table_format]
     argv += ["--memory-limit", "3GB" if engine == "spark" else "1GB"]
     result = s5.measure(argv, env={"PYTHONPATH": str(s5.ROOT / "src")})
     summary = json.loads(result.pop("stdout")) if result["exit"] == 0 else {}
@@ -102,32 +110,47 @@ def build(command: str, lake: Path, engine: str, work: Path) -> dict[str, Any]:
     return result
 
 
+def over(a: dict[str, Any], b: dict[str, Any]) -> dict[str, float | None]:
+    """Give a's wall, CPU and peak RSS over b's."""
+    keys = ("wall_s", "cpu_s", "peak_rss_mb")
+    return {k: round(a[k] / b[k], 2) if b[k] else None for k in keys}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--details", type=int, default=100_000)
     parser.add_argument("--discover", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=s5.ROOT / "bench" / "out" / "s8")
+    parser.add_argument("--formats", default="parquet", help="parquet, or parquet,iceberg")
     args = parser.parse_args()
+    formats = args.formats.split(",")
     shutil.rmtree(args.out, ignore_errors=True)
     raw = args.out / "raw"
     catalog = max(args.details, args.discover)
     s5.generate(raw, args.details, "jsonl", "movie_details", "20240501T063000Z-bench0d1", catalog)
     write_discover(raw, args.discover, "20240501T053000Z-bench0d2")
     runs: dict[str, dict[str, Any]] = {"transform": {}, "refine": {}}
-    for engine in ("duckdb", "spark"):
-        lake = args.out / engine
-        shutil.copytree(raw, lake)
-        for command in ("transform", "refine"):
-            done = build(command, lake, engine, args.out / f"work-{engine}")
-            runs[command][engine] = done
-            print(command, engine, {k: v for k, v in done.items() if k != "tables"}, flush=True)
-    same, ratios = {}, {}
+    for table_format in formats:
+        for engine in ("duckdb", "spark"):
+            label = engine if table_format == "parquet" else f"{engine}-{table_format}"
+            lake = args.out / label
+            shutil.copytree(raw, lake)
+            for command in ("transform", "refine"):
+                work = args.out / f"work-{label}"
+                done = build(command, lake, engine, work, table_format)
+                runs[command][label] = done
+                print(command, label, {k: v for k, v in done.items() if k != "tables"}, flush=True)
+    same, ratios, iceberg = {}, {}, {}
     for command, by_engine in runs.items():
-        duck, spark = by_engine["duckdb"], by_engine["spark"]
-        same[command] = bool(duck["tables"] == spark["tables"] and spark["tables"])
-        ratios[command] = {
-            key: round(spark[key] / duck[key], 1) if duck[key] else None
-            for key in ("wall_s", "cpu_s", "peak_rss_mb")
+        duck = by_engine["duckdb"]
+        same[command] = all(
+            r["tables"] == duck["tables"] and r["tables"] for r in by_engine.values()
+        )
+        ratios[command] = over(by_engine["spark"], duck)
+        iceberg[command] = {
+            e: over(by_engine[f"{e}-iceberg"], by_engine[e])
+            for e in ("duckdb", "spark")
+            if f"{e}-iceberg" in by_engine
         }
     result = {
         "details": args.details,
@@ -137,6 +160,7 @@ def main() -> None:
         "same_rows_per_table": same,
         "runs": runs,
         "spark_over_duckdb": ratios,
+        "iceberg_over_parquet": iceberg,
     }
     print(json.dumps(result, indent=2))
     (args.out / "results-s8.json").write_text(json.dumps(result, indent=2))
