@@ -136,39 +136,25 @@ def main() -> int:
 
     import tmdb_lake.cli as cli
     import tmdb_lake.collect.details as details
+    import tmdb_lake.lake.manifest as manifest
     import tmdb_lake.run as run
 
-    collector = details.DetailsCollector
-    collector.run_batches = snapshot_at(  # type: ignore[method-assign]
-        "details shards finished", args.top, at_end=True
-    )(collector.run_batches)
-    if hasattr(run, "deduplicated_parts"):
-        run.deduplicated_parts = snapshot_at(  # type: ignore[attr-defined]
-            "commit: dedupe begins", args.top, at_end=False
-        )(run.deduplicated_parts)
-    # The commit's later steps, where they exist: copies and manifest, each partition's
-    # settle, and the clean-up (`_finish`: settle, then the staging listed and deleted).
-    if hasattr(run, "publish"):
-        run.publish = snapshot_at(  # type: ignore[attr-defined]
-            "commit: publish begins", args.top, at_end=False
-        )(run.publish)
-    if hasattr(run, "settle"):
-        run.settle = snapshot_at(  # type: ignore[attr-defined]
-            "commit: settle of a dataset done", args.top, at_end=True
-        )(run.settle)
-    if hasattr(run, "pending_intents"):
-        run.pending_intents = snapshot_at(  # type: ignore[attr-defined]
-            "commit: reading the day's intents done", args.top, at_end=True
-        )(run.pending_intents)
-    import tmdb_lake.lake.manifest as manifest
-
-    manifest.ManifestReader.day = snapshot_at(  # type: ignore[method-assign]
-        "commit: reading the day's manifests done", args.top, at_end=True
-    )(manifest.ManifestReader.day)
-    if hasattr(run.Run, "_finish"):
-        run.Run._finish = snapshot_at(  # type: ignore[method-assign]
-            "commit: finish (settle, clean-up) begins", args.top, at_end=False
-        )(run.Run._finish)
+    # (owner, attribute, label, at the end?): the collection's end, the dedupe, then the
+    # commit's later steps where they exist: copies and manifest, each partition's settle,
+    # and the clean-up (`_finish`: settle, then the staging listed and deleted).
+    probes: list[tuple[Any, str, str, bool]] = [
+        (details.DetailsCollector, "run_batches", "details shards finished", True),
+        (run, "deduplicated_parts", "commit: dedupe begins", False),
+        (run, "publish", "commit: publish begins", False),
+        (run, "settle", "commit: settle of a dataset done", True),
+        (run, "pending_intents", "commit: reading the day's intents done", True),
+        (manifest.ManifestReader, "day", "commit: reading the day's manifests done", True),
+        (run.Run, "_finish", "commit: finish (settle, clean-up) begins", False),
+    ]
+    for owner, attribute, label, at_end in probes:
+        if hasattr(owner, attribute):
+            wrapped = snapshot_at(label, args.top, at_end=at_end)(getattr(owner, attribute))
+            setattr(owner, attribute, wrapped)
     if args.save_staged:
         run.Run.commit = save_staged(args.lake, args.save_staged)(  # type: ignore[method-assign]
             run.Run.commit
