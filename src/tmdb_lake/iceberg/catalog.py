@@ -18,7 +18,6 @@ FileIO; credentials never appear in a message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tmdb_lake.errors import ConfigError
@@ -187,13 +186,6 @@ def _credentials(s3: S3Options, chain: bool = True) -> tuple[str | None, str | N
     from tmdb_lake.trusted.duckdb_engine import default_chain_credentials
 
     return default_chain_credentials()
-
-
-def local_path(url: str) -> Path | None:
-    """Give the local path of a file URL or plain path (None for s3://)."""
-    if url.startswith("s3://") or url.startswith("s3a://"):
-        return None
-    return Path(url.removeprefix("file://"))
 
 
 def _signing(name: str | None) -> str | None:

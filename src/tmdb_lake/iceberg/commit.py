@@ -63,11 +63,18 @@ def live_files(table: Table, dt: dt_module.date | None) -> list[DataFile]:
     """Give the data files the current snapshot holds in a partition (or the whole table)."""
     if table.current_snapshot() is None:
         return []
-    tasks = table.scan(row_filter=partition_filter(dt)).plan_files()
+    return planned_files(table, partition_filter(dt))
+
+
+def planned_files(
+    table: Table, row_filter: BooleanExpression, snapshot_id: int | None = None
+) -> list[DataFile]:
+    """Give the data files a scan (now, or at a snapshot) reads; none may have deletes."""
+    tasks = table.scan(row_filter=row_filter, snapshot_id=snapshot_id).plan_files()
     if any(task.delete_files for task in tasks):
         raise StorageError(
             f"{table.name()} has delete files (another engine wrote merge-on-read deletes): "
-            "tmdb-lake replaces only copy-on-write tables"
+            "tmdb-lake reads and replaces only copy-on-write tables"
         )
     return [task.file for task in tasks]
 

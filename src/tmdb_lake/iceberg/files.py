@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from tmdb_lake.errors import StorageError
-from tmdb_lake.iceberg.catalog import local_path
+from tmdb_lake.lake.location import local_path
 from tmdb_lake.lake.s3_options import S3Options
 from tmdb_lake.trusted.duckdb_engine import (
     FILE_SIZE,

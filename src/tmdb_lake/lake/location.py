@@ -100,3 +100,13 @@ def _file_uri_path(uri: str) -> Path:
     path = unquote(parts.path)
     check_location_path(path, repr(f"file://{path}"))
     return Path(path)
+
+
+def local_path(url: str) -> Path | None:
+    """Give the local path of a `file:` URL (any number of slashes) or a plain path.
+
+    None for any other scheme (`s3://`, `s3a://`, ...): that file is not on this machine.
+    """
+    if url.startswith("file:"):
+        return Path("/" + url.removeprefix("file:").lstrip("/"))
+    return None if "://" in url else Path(url)

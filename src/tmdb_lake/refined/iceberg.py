@@ -31,7 +31,13 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from tmdb_lake.errors import ConfigError, StorageError
-from tmdb_lake.iceberg.commit import BUILD_PROPERTY, DT_PROPERTY, live_files, replace
+from tmdb_lake.iceberg.commit import (
+    BUILD_PROPERTY,
+    DT_PROPERTY,
+    live_files,
+    planned_files,
+    replace,
+)
 from tmdb_lake.iceberg.maintain import COMPACTED_BY
 from tmdb_lake.iceberg.reading import empty_select, scan_select
 from tmdb_lake.iceberg.schema import PARTITION_COLUMN, TableLike
@@ -236,18 +242,12 @@ def data_file_urls(table: Table, reads: Sequence[tuple[int, tuple[date, ...] | N
     from pyiceberg.expressions import AlwaysTrue
     from pyiceberg.expressions.parser import parse
 
-    urls: list[str] = []
+    urls: set[str] = set()
     for snapshot_id, dts in reads:
         listed = ", ".join(f"'{d.isoformat()}'" for d in dts or ())
         where = AlwaysTrue() if dts is None else parse(f"{PARTITION_COLUMN} IN ({listed})")
-        for task in table.scan(row_filter=where, snapshot_id=snapshot_id).plan_files():
-            if task.delete_files:
-                raise StorageError(
-                    f"{table.name()} has delete files (another engine wrote merge-on-read "
-                    "deletes): tmdb-lake reads only copy-on-write tables"
-                )
-            urls.append(task.file.file_path)
-    return sorted(set(urls))
+        urls.update(f.file_path for f in planned_files(table, where, snapshot_id))
+    return sorted(urls)
 
 
 def _dt_filter(dts: tuple[date, ...] | None) -> str:

@@ -21,10 +21,10 @@ from __future__ import annotations
 import math
 import shutil
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tmdb_lake.errors import StorageError
+from tmdb_lake.lake.location import local_path
 from tmdb_lake.trusted.contract import Column, IntermediateModel
 from tmdb_lake.trusted.engine import RawInput, SourceAudit, WrittenFile, unique_shortcut
 from tmdb_lake.trusted.spark_sql import spark_type, to_spark
@@ -220,14 +220,14 @@ class SparkRelations:
         return key
 
     def _list(self, url: str) -> list[str]:
-        local = _local_path(url)
+        local = local_path(url)
         if local is not None:
             return [p.name for p in local.iterdir() if p.is_file()]
         fs, path = self._hadoop(url)
         return [str(status.getPath().getName()) for status in fs.listStatus(path)]
 
     def _move(self, source: str, target: str) -> None:
-        local, destination = _local_path(source), _local_path(target)
+        local, destination = local_path(source), local_path(target)
         if local is not None and destination is not None:
             local.replace(destination)
             return
@@ -237,7 +237,7 @@ class SparkRelations:
             raise StorageError(f"Spark could not move {source} to {target}")
 
     def _remove(self, url: str) -> None:
-        local = _local_path(url)
+        local = local_path(url)
         if local is not None:  # Hadoop's local file system leaves .crc files beside its own
             shutil.rmtree(local, ignore_errors=True)
             return
@@ -300,13 +300,6 @@ def cached_bytes(frame: DataFrame) -> int:
         return int(str(stats.sizeInBytes()))
     except Exception:
         return 0
-
-
-def _local_path(url: str) -> Path | None:
-    """Give the local path of a `file:` URL or a plain path; None for another scheme."""
-    if url.startswith("file:"):
-        return Path("/" + url.removeprefix("file:").lstrip("/"))
-    return None if "://" in url else Path(url)
 
 
 def _one_line(exc: BaseException) -> str:
